@@ -1,0 +1,341 @@
+"""warlog's command line.
+
+    warlog run [PATH ...]                ingest, extract, store, print a summary (default: examples/)
+    warlog ingest PATH ...               the same without the summary table
+    warlog events [filters]              query stored events
+    warlog claims                        query stored claims
+    warlog extract DOCS.jsonl [-o OUT]   batch: events found in each document (JSONL)
+    warlog places  DOCS.jsonl [-o OUT]   batch: every place named in each document
+    warlog geocode QUERIES.jsonl [-o OUT] batch: place names to coordinates
+    warlog gazetteer build|info          compile or describe the local gazetteer
+
+Exit codes: 0 all went well, 1 some input failed (each failure is reported with its input
+and line, and the rest of the batch still runs), 2 bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {value!r}") from exc
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    if path in (None, "-"):
+        yield sys.stdout
+        sys.stdout.flush()
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            yield fh
+
+
+def _json_line(record: Any) -> str:
+    if hasattr(record, "model_dump"):
+        record = record.model_dump(mode="json")
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _report(problem: object) -> None:
+    err.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, disable=not enabled, transient=True)
+
+
+def _event_line(event) -> dict:
+    data = event.model_dump(mode="json", exclude_none=False)
+    data.pop("event_id", None) if data.get("event_id") is None else None
+    return data
+
+
+# -- batch commands ----------------------------------------------------------------------
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .ingest import IngestError, read_jsonl
+    from .pipeline import ExtractionError, extract_stream
+
+    failures = 0
+    show = sys.stderr.isatty() and not args.quiet
+    with _output(args.output) as fh, _progress(show) as progress:
+        task = progress.add_task("extracting", total=None)
+        for result in extract_stream(read_jsonl(args.docs)):
+            progress.advance(task)
+            if isinstance(result, (IngestError, ExtractionError)):
+                failures += 1
+                _report(result)
+                continue
+            for event in result.events:
+                fh.write(_json_line(_event_line(event)) + "\n")
+            if args.claims:
+                for claim in result.claims:
+                    fh.write(_json_line({"record": "claim", **claim.model_dump(mode="json")}) + "\n")
+    return 1 if failures else 0
+
+
+def cmd_places(args: argparse.Namespace) -> int:
+    from .geo.batch import places
+    from .ingest import IngestError, read_jsonl
+    from .nlp import load_pipeline
+
+    failures = 0
+    docs = []
+    for item in read_jsonl(args.docs):
+        if isinstance(item, IngestError):
+            failures += 1
+            _report(item)
+        else:
+            docs.append(item)
+    with _output(args.output) as fh:
+        for mention in places(docs, load_pipeline()):
+            fh.write(_json_line(mention) + "\n")
+    return 1 if failures else 0
+
+
+def cmd_geocode(args: argparse.Namespace) -> int:
+    from .geo.batch import geocode
+
+    failures = 0
+
+    def queries() -> Iterator[dict]:
+        nonlocal failures
+        stream = sys.stdin if args.queries == "-" else open(args.queries, encoding="utf-8", errors="strict")
+        with stream if stream is not sys.stdin else contextlib.nullcontext(stream):
+            for n, line in enumerate(stream, 1):
+                if not line.strip():
+                    continue
+                try:
+                    q = json.loads(line)
+                    if not isinstance(q, dict) or "query" not in q or "id" not in q:
+                        raise ValueError("needs 'id' and 'query'")
+                except ValueError as exc:
+                    failures += 1
+                    _report(f"{args.queries}:{n}: {exc}")
+                    continue
+                yield q
+
+    try:
+        with _output(args.output) as fh:
+            for result in geocode(queries()):
+                fh.write(_json_line(result) + "\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        _report(f"{args.queries}: {exc}")
+        return 1
+    return 1 if failures else 0
+
+
+# -- store commands ----------------------------------------------------------------------
+
+def _store(args: argparse.Namespace):
+    from .store import Store
+
+    return Store.from_path_or_url(args.db)
+
+
+def _ingest(args: argparse.Namespace, paths: list[str]) -> tuple[int, dict[str, int]]:
+    from .ingest import IngestError, iter_inputs
+    from .pipeline import ExtractionError, extract_stream
+
+    store = _store(args)
+    stats = {"documents": 0, "new": 0, "already stored": 0, "events": 0, "claims": 0, "failed": 0}
+    show = not args.quiet
+    with _progress(show) as progress:
+        task = progress.add_task("reading reports", total=None)
+        for result in extract_stream(iter_inputs(paths)):
+            progress.advance(task)
+            if isinstance(result, (IngestError, ExtractionError)):
+                stats["failed"] += 1
+                _report(result)
+                store.record_error(result.origin, result.reason)
+                continue
+            stats["documents"] += 1
+            try:
+                saved = store.save_extraction(result)
+            except Exception as exc:  # noqa: BLE001 - the document is reported, the batch goes on
+                stats["failed"] += 1
+                origin = result.document.origin or result.document.id
+                _report(f"{origin}: could not be stored: {exc}")
+                store.record_error(origin, f"could not be stored: {exc}")
+                continue
+            if saved:
+                stats["new"] += 1
+                stats["events"] += len(result.events)
+                stats["claims"] += len(result.claims)
+            else:
+                stats["already stored"] += 1
+    store.close()
+    return (1 if stats["failed"] else 0), stats
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    code, stats = _ingest(args, args.paths)
+    err.print(" · ".join(f"{k}: {v}" for k, v in stats.items()))
+    return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    paths = args.paths or ["examples"]
+    missing = [p for p in paths if not p.startswith(("http://", "https://", "-")) and not Path(p).exists()]
+    if missing:
+        _report(f"no such file or folder: {', '.join(missing)}")
+        return 2
+    code, stats = _ingest(args, paths)
+    store = _store(args)
+    events = store.events(limit=args.limit)
+    counts = store.counts()
+    store.close()
+    table = Table(title=f"warlog: {counts.get('events', 0)} events from {counts.get('documents', 0)} documents in {args.db or 'warlog.db'}")
+    for col in ("date", "country", "location", "type", "actor 1", "actor 2", "deaths", "source"):
+        table.add_column(col, overflow="fold")
+    for e in events:
+        table.add_row(str(e.event_date or ""), e.country or "", e.location or "", e.sub_event_type,
+                      e.actor1 or "", e.actor2 or "", str(e.fatalities), e.reported_by or "")
+    out.print(table)
+    out.print(" · ".join(f"{k}: {v}" for k, v in stats.items()) + f" · claims stored: {counts.get('claims', 0)}")
+    return code
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    store = _store(args)
+    events = store.events(country=args.country, since=args.since, until=args.until, event_type=args.type,
+                          sub_event_type=args.sub_type, actor=args.actor, limit=args.limit)
+    store.close()
+    if args.format == "jsonl":
+        for e in events:
+            print(_json_line(e))
+        return 0
+    table = Table(title=f"{len(events)} events")
+    for col in ("id", "date", "country", "admin1", "location", "sub-event type", "actor 1", "actor 2", "deaths", "reported by"):
+        table.add_column(col, overflow="fold")
+    for e in events:
+        table.add_row(e.event_id or "", str(e.event_date or ""), e.country or "", e.admin1 or "", e.location or "",
+                      e.sub_event_type, e.actor1 or "", e.actor2 or "", str(e.fatalities), e.reported_by or "")
+    out.print(table)
+    return 0
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    store = _store(args)
+    claims = store.claims(doc_id=args.doc, limit=args.limit)
+    store.close()
+    if args.format == "jsonl":
+        for c in claims:
+            print(_json_line(c))
+        return 0
+    table = Table(title=f"{len(claims)} claims")
+    for col in ("kind", "what", "value", "range", "qualifier", "period", "where", "source"):
+        table.add_column(col, overflow="fold")
+    for c in claims:
+        rng = f"{c.low}-{c.high}" if c.low is not None and c.high is not None else ""
+        period = f"{c.period_start or ''}..{c.period_end or ''}" if (c.period_start or c.period_end) else ""
+        table.add_row(c.kind, c.what, "" if c.value is None else str(c.value), rng, c.qualifier or "", period,
+                      ", ".join(c.where), c.source or "")
+    out.print(table)
+    return 0
+
+
+def cmd_gazetteer(args: argparse.Namespace) -> int:
+    from .geo import gazetteer
+
+    if args.action == "build":
+        path = gazetteer.build(force=True)
+        err.print(f"gazetteer compiled: {path}")
+        return 0
+    g = gazetteer.default_gazetteer()
+    print(json.dumps(g.info(), indent=1, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="warlog", description="Conflict events from news reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", default=None, help="SQLite file or database URL (default ./warlog.db)")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+        return p
+
+    p = with_db(sub.add_parser("run", help="ingest reports (default: examples/), store them, print a summary"))
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--limit", type=int, default=50, help="rows in the summary table")
+    p.set_defaults(func=cmd_run)
+
+    p = with_db(sub.add_parser("ingest", help="ingest text, HTML, JSONL and RSS/Atom files, folders or feed URLs"))
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=cmd_ingest)
+
+    p = with_db(sub.add_parser("events", help="query stored events"))
+    p.add_argument("--country")
+    p.add_argument("--since", type=_parse_date)
+    p.add_argument("--until", type=_parse_date)
+    p.add_argument("--type", help="event type, e.g. Battles")
+    p.add_argument("--sub-type", help="sub-event type, e.g. 'Armed clash'")
+    p.add_argument("--actor")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--format", choices=["table", "jsonl"], default="table")
+    p.set_defaults(func=cmd_events)
+
+    p = with_db(sub.add_parser("claims", help="query stored claims (tallies, estimates, trends)"))
+    p.add_argument("--doc")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--format", choices=["table", "jsonl"], default="table")
+    p.set_defaults(func=cmd_claims)
+
+    p = sub.add_parser("extract", help="batch: events of each JSONL document")
+    p.add_argument("docs", help="JSON Lines file, or - for standard input")
+    p.add_argument("-o", "--output", default="-")
+    p.add_argument("--claims", action="store_true", help="also write claims, as lines with record=claim")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("places", help="batch: places named in each JSONL document")
+    p.add_argument("docs")
+    p.add_argument("-o", "--output", default="-")
+    p.set_defaults(func=cmd_places)
+
+    p = sub.add_parser("geocode", help="batch: place names to coordinates")
+    p.add_argument("queries")
+    p.add_argument("-o", "--output", default="-")
+    p.set_defaults(func=cmd_geocode)
+
+    p = sub.add_parser("gazetteer", help="compile or describe the local gazetteer")
+    p.add_argument("action", choices=["build", "info"])
+    p.set_defaults(func=cmd_gazetteer)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _report("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Numbers of people as reports state them: killed, injured, captured, members.
+
+`find_counts(sentence)` returns every count with its span, qualifier, range and what it counts.
+ACLED's conventions for vague counts: "dozens" 12, "several" and "many" 10, "hundreds" 100.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from text_to_num import text2num
+
+_UNITS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
+).split()
+_NUMWORD = r"(?:" + "|".join(sorted(_UNITS + ["hundred", "thousand", "million"], key=len, reverse=True)) + r")"
+_NUMBER = (
+    rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?(?:\s+(?:million|thousand))?"
+    rf"|{_NUMWORD}(?:(?:\s+and\s+|[\s-]+){_NUMWORD})*)"
+)
+VAGUE_COUNTS = {
+    "dozens": 12, "a dozen": 12, "scores": 20, "hundreds": 100, "thousands": 1000, "tens": 10,
+    "several": 10, "many": 10, "a few": 3, "a number of": 10, "numerous": 10, "a handful of": 3,
+}
+_VAGUE = r"(?:" + "|".join(sorted((re.escape(k) for k in VAGUE_COUNTS), key=len, reverse=True)) + r")"
+_QUALIFIERS = {
+    "at least": "at least", "no fewer than": "at least", "not less than": "at least",
+    "a minimum of": "at least", "more than": "more than", "over": "more than",
+    "upwards of": "more than", "in excess of": "more than", "around": "about", "about": "about",
+    "approximately": "about", "nearly": "about", "almost": "about", "some": "about",
+    "roughly": "about", "an estimated": "about", "estimated": "about", "close to": "about",
+    "up to": "at most", "as many as": "at most", "at most": "at most", "fewer than": "less than",
+    "less than": "less than",
+}
+_QUAL = r"(?:" + "|".join(sorted((re.escape(k) for k in _QUALIFIERS), key=len, reverse=True)) + r")"
+_COUNT_RE = re.compile(
+    rf"(?<![\w.,-])(?:(?P<qual>{_QUAL})\s+)?(?:between\s+)?(?P<n1>{_NUMBER}|{_VAGUE})"
+    rf"(?:\s*(?:-|–|—|to|and|or)\s*(?P<n2>{_NUMBER}))?(?![\w-]*(?:mm|km|th|st|nd|rd|%|am|pm)\b)(?![\w])",
+    re.I,
+)
+
+PERSON_NOUNS = (
+    r"people|persons?|civilians?|soldiers?|troops|servicem[ae]n|militants?|fighters?|members?|insurgents?|"
+    r"rebels?|jihadists?|gunmen|gunman|militiam[ae]n|policem[ae]n|police ?officers?|officers?|guards?|"
+    r"men|man|women|woman|children|child|boys?|girls?|students?|farmers?|villagers?|residents?|"
+    r"worshippers?|passengers?|workers?|miners?|protesters?|demonstrators?|journalists?|prisoners?|"
+    r"hostages?|bodies|body|herders?|traders?|pilgrims?|refugees?|migrants?|staff|teachers?|"
+    r"personnel|recruits?|commanders?|officials?|individuals?|victims?|casualties|family members|"
+    r"relatives|infants?|babies|elders?|youths?|fishermen|shepherds?|assailants?|attackers?|"
+    r"suspects?|bandits?|terrorists?|paramilitaries|policewom[ae]n|nationals?|citizens?|inmates?"
+)
+_PERSON = re.compile(rf"\b(?:{PERSON_NOUNS})\b", re.I)
+_KILLED_AFTER = re.compile(
+    r"\b(killed|dead|died|dies|executed|murdered|massacred|slain|slaughtered|beheaded|lost (?:their|his|her) li(?:v|f)es?|"
+    r"perished|fatalities|deaths|were shot dead|shot dead|lynched|burned to death|bodies)\b", re.I)
+_KILLED_BEFORE = re.compile(
+    r"\b(killing|killed|kill|kills|leaving|left|claimed the li(?:v|f)es? of|death toll(?: \w+)*?(?: to| at| of)?|toll(?: \w+)? to|"
+    r"executed|execution of|executing|murdered|murdering|massacred|massacre of|slaughtered|beheaded|"
+    r"shot dead|shooting dead|bodies of|deaths of|dead|death of|killed a total of|executed a total of|"
+    r"(?:a )?total of|lynched)\s*$", re.I)
+_INJURED = re.compile(r"\b(injur\w*|wound\w*|hurt|maimed|hospitali[sz]ed)\b", re.I)
+_INJURED_BEFORE = re.compile(r"\b(injuring|wounding|injured|wounded|injuries to|leaving|left)\s*$", re.I)
+_CAPTURED = re.compile(
+    r"\b(captured|abducted|kidnapped|taken (?:as )?(?:prisoners?|hostages?|captive)|took (?:them )?(?:as )?(?:prisoners?|captive|hostages?)|"
+    r"held hostage|seized|detained|arrested|prisoners of war)\b", re.I)
+_CAPTURED_BEFORE = re.compile(
+    r"\b(captured|capturing|abducted|abducting|abduction of|kidnapped|kidnapping|kidnapping of|seized|"
+    r"took|taking|detained|detaining|arrested|arresting|hostage|abducted at least|arrest of)\s*$", re.I)
+_MEMBERS = re.compile(r"\b(members|fighters|militants|troops|soldiers|personnel|combatants)\b", re.I)
+_BOUNDARY = re.compile(r"[;:]|\bwhile\b|\bwhereas\b|\bbut\b", re.I)
+_NOT_COUNT_AFTER = re.compile(
+    r"^\s*(?:-|–)?\s*(?:years?|months?|weeks?|days?|hours?|minutes?|km|kilomet|miles?|metres?|meters?|percent|per cent|%|"
+    r"dollars?|usd|euros?|pounds?|tons?|tonnes?|kg|rounds|shells|rockets|missiles|mortars?|vehicles?|houses?|homes?|"
+    r"buildings?|villages?|towns?|cities|districts?|provinces?|times|o'clock|am\b|pm\b|a\.m|p\.m|mm\b|caliber|calibre)",
+    re.I)
+_MONTH_NEAR = re.compile(r"(january|february|march|april|may|june|july|august|september|october|november|december)\W*$", re.I)
+_MONTH_AFTER = re.compile(r"^\W*(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_ZERO = re.compile(
+    r"\b(no|neither|nor|without)\s+(?:\w+\s+){0,2}?(casualties|fatalities|deaths|injuries|one was (?:killed|hurt|injured)|"
+    r"loss of life|lives were lost|deaths or injuries)\b|\bno(?:body| one)\s+(?:was\s+)?(?:killed|hurt|injured|died)\b|"
+    r"\bno fatalities\b|\bwithout (?:causing )?(?:any )?casualties\b", re.I)
+_SINGLE = re.compile(
+    rf"\b(?:a|an|one|another)\s+(?:\w+\s+){{0,2}}?(?P<noun>{PERSON_NOUNS})\b", re.I)
+_SINGLE_KILLED_AFTER = re.compile(
+    r"^(?:\s+\w+){0,6}?\s+(?:was|has been|had been|is|got)\s+(?:reportedly\s+|allegedly\s+)?(?:shot\s+)?(killed|dead|executed|murdered|slain|beheaded|lynched|injured|wounded|hurt|abducted|kidnapped|captured)\b|^\s*(died|dies|was killed)\b", re.I)
+
+
+@dataclass
+class CountMention:
+    start: int
+    end: int
+    text: str
+    best: int
+    low: int | None
+    high: int | None
+    qualifier: str
+    kinds: set[str] = field(default_factory=set)  # subset of killed, injured, captured, members
+
+
+def _to_int(phrase: str) -> int | None:
+    p = phrase.strip().lower()
+    if p in VAGUE_COUNTS:
+        return VAGUE_COUNTS[p]
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s+(million|thousand)", p)
+    if m:
+        return int(float(m[1]) * (1_000_000 if m[2] == "million" else 1000))
+    if re.fullmatch(r"[\d,]+", p):
+        return int(p.replace(",", ""))
+    if re.fullmatch(r"\d+\.\d+", p):
+        return None
+    try:
+        return int(text2num(re.sub(r"\s*-\s*", "-", p), "en"))
+    except (ValueError, TypeError):
+        words = re.split(r"[\s-]+(?:and\s+)?", p)
+        try:
+            return int(text2num(" ".join(words), "en"))
+        except (ValueError, TypeError):
+            return None
+
+
+def _window_after(text: str, end: int, words: int = 12) -> str:
+    tail = text[end:end + 160]
+    cut = _BOUNDARY.search(tail)
+    if cut:
+        tail = tail[:cut.start()]
+    nxt = _COUNT_RE.search(tail)
+    if nxt and nxt.start() > 0:
+        tail = tail[:nxt.start()]
+    return " ".join(tail.split()[:words])
+
+
+def find_counts(text: str, offset: int = 0) -> list[CountMention]:
+    """Counts of people in `text`; spans are shifted by `offset` (the sentence's start)."""
+    found: list[CountMention] = []
+    for m in _COUNT_RE.finditer(text):
+        n1, n2 = m["n1"], m["n2"]
+        before = text[max(0, m.start() - 60):m.start()]
+        after_raw = text[m.end():m.end() + 40]
+        if _NOT_COUNT_AFTER.match(after_raw) or _MONTH_NEAR.search(before) or _MONTH_AFTER.match(after_raw):
+            continue
+        if re.fullmatch(r"(19|20)\d\d", n1) and not n2:
+            continue
+        if n1.lower() in ("one",) and not _PERSON.match(after_raw.strip()) and not _KILLED_BEFORE.search(before):
+            # "one of the", "one side": not a count unless it is one person
+            if not re.match(r"\s*(was|is|has|had|died|person|killed)", after_raw, re.I):
+                continue
+        v1 = _to_int(n1)
+        if v1 is None:
+            continue
+        v2 = _to_int(n2) if n2 else None
+        if n1.lower() == "many" and not _PERSON.match(after_raw.strip()):
+            continue
+        if n1.lower() in ("some",):
+            continue
+        qual_word = (m["qual"] or "").lower()
+        qualifier = _QUALIFIERS.get(qual_word, "exact")
+        if n1.lower() in VAGUE_COUNTS:
+            qualifier = "vague" if qualifier == "exact" else qualifier
+        low = high = None
+        best = v1
+        if v2 is not None and v2 > v1:
+            low, high, best, qualifier = v1, v2, v1, "range"
+        elif qualifier in ("at least", "more than"):
+            low = v1
+        elif qualifier in ("at most", "less than"):
+            high = v1
+        after = _window_after(text, m.end())
+        kinds: set[str] = set()
+        person_follows = bool(_PERSON.search(" ".join(after.split()[:5])))
+        if _KILLED_BEFORE.search(before[-40:]):
+            kinds.add("killed")
+        elif _INJURED_BEFORE.search(before[-30:]) and not _KILLED_AFTER.search(after):
+            kinds.add("injured")
+        elif _CAPTURED_BEFORE.search(before[-30:]) and person_follows:
+            kinds.add("captured")
+        if not kinds:
+            k = _KILLED_AFTER.search(after)
+            i = _INJURED.search(after)
+            c = _CAPTURED.search(after)
+            first = min((x for x in (k, i, c) if x), key=lambda x: x.start(), default=None)
+            if first is k and k:
+                kinds.add("killed")
+            elif first is i and i:
+                kinds.add("injured")
+            elif first is c and c and (person_follows or re.match(r"\s*(were|was)\b", after)):
+                kinds.add("captured")
+        elif "killed" in kinds and re.search(r"\b(they|who|whom)\b.{0,20}\b(took prisoner|captured|abducted|kidnapped|had taken|were holding)\b|\b(prisoners?|hostages?|captives?|captured \w+)\b", after[:60], re.I):
+            kinds.add("captured")
+        if not kinds and person_follows and _MEMBERS.search(" ".join(after.split()[:3])):
+            kinds.add("members")
+        if not kinds and not person_follows:
+            continue
+        found.append(CountMention(m.start() + offset, m.end() + offset, m.group(0), best, low, high, qualifier, kinds))
+    for m in _SINGLE.finditer(text):
+        if any(c.start - offset <= m.start() < c.end - offset for c in found):
+            continue
+        tail = text[m.end():m.end() + 80]
+        k = _SINGLE_KILLED_AFTER.match(tail)
+        before = text[max(0, m.start() - 30):m.start()]
+        kinds = set()
+        if k:
+            word = (k.group(1) or k.group(2) or "").lower()
+            kinds.add("injured" if word in ("injured", "wounded", "hurt") else
+                      "captured" if word in ("abducted", "kidnapped", "captured") else "killed")
+        elif _KILLED_BEFORE.search(before):
+            kinds.add("killed")
+        elif _INJURED_BEFORE.search(before):
+            kinds.add("injured")
+        if kinds:
+            found.append(CountMention(m.start() + offset, m.end() + offset, m.group(0), 1, None, None, "exact", kinds))
+    # "... captured eight soldiers ... then executed them": the captives' number is the dead's.
+    if re.search(r"\b(executed|killed|murdered|shot|beheaded|slaughtered)\s+(?:all\s+of\s+)?(them|all of them|the (?:prisoners|hostages|captives))\b", text, re.I):
+        for c in found:
+            if "captured" in c.kinds:
+                c.kinds.add("killed")
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def reports_no_casualties(text: str) -> bool:
+    return bool(_ZERO.search(text))

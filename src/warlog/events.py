@@ -1,0 +1,609 @@
+"""Assembly: from the mentions in one report to its incidents (events) and claims.
+
+A report is read sentence by sentence.  Each sentence gets its cues (taxonomy), counts,
+dates, places and actors, and flags for what is not an incident: photo captions, history,
+cumulative tallies, estimates of strength and trends.  An incident starts at a sentence that
+states a violent or strategic act with something concrete (a date, a place, a count) and
+gathers the sentences after it that add detail, until a sentence starts another incident
+("another ambush", a different date).  Tallies and estimates become claims.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from spacy.tokens import Doc, Span as SpacySpan
+
+from . import geo_adapter as geo
+from .actors import ActorDictionary, acled_country_name
+from .counts import CountMention, find_counts, reports_no_casualties
+from .dates import DAY, MONTH, WEEK, YEAR, ResolvedDate, resolve_date
+from .records import Actor, ActorMention, Claim, Document, Event, Extraction, Span
+from .taxonomy import (
+    Cue,
+    disorder_type_of,
+    event_type_of,
+    is_non_conflict,
+    mentions_civilian_target,
+    score_sub_events,
+)
+
+_CAPTION = re.compile(r"(?:^|[\s.])(?:Photo|Photograph|Screenshot|Image|Picture|File photo|Video grab|Credit)s?\s*(?::|$|/|\.|©)", re.I)
+_REPORT_VERB_BEFORE = re.compile(r"\b(said|says|reported|reports|announced|stated|told|added|claimed|confirmed|published|issued|released|according to \w+|statement)\b[^.]{0,12}$", re.I)
+_TALLY = re.compile(
+    r"\bsince (?:the (?:beginning|start) of|the outbreak|the war|the conflict|early|late|mid-?|january|february|march|april|may|june|july|august|september|october|november|december|\d{4}|last year)"
+    r"|\bso far (?:this|in|since)|\bin total\b|\ba total of\b|\boverall\b|\bcumulative|\bthis year\b|\bfrom (?:january|february|march|april|may|june|july|august|september|october|november|december) to\b"
+    r"|\bin the (?:past|last) (?:\d+|two|three|four|five|six|several|few|twelve) (?:months|years|weeks|days)\b|\bover the (?:past|last) (?:\w+ )?(?:months|years|weeks)\b"
+    r"|\brepeatedly\b|\bevery (?:day|week|month)\b|\bper (?:day|week|month)\b|\bon average\b|\ba series of\b|\bmonthly\b|\bannual\b|\bin recent (?:months|years|weeks)\b", re.I)
+_TALLY_CONTINUES = re.compile(r"^\W*(?:at the same time|meanwhile|during the same period|in the same period|over the same period|likewise|in addition)\b", re.I)
+_ESTIMATE = re.compile(r"\b(estimat\w+|strength|numbered|number of (?:its )?(?:fighters|members)|members left|fighters left|has (?:about|around|some|up to)? ?[\d,]+ (?:fighters|members))\b", re.I)
+_TREND = re.compile(r"\b(?:began|begun|started|continued|continues|continue|expected) to (?:increase|rise|decrease|decline|grow|surge|fall|drop)\b|\bon the rise\b|\b(?:increase|rise|decrease|decline|surge) in (?:the number of )?(?:attacks|violence|incidents|killings)\b|\btrend\b", re.I)
+_NEW_INCIDENT = re.compile(r"\b(another|separately|in a separate|in another|elsewhere|a second|second attack|also on|in a similar)\b|^\W*(?:also|meanwhile|separately|elsewhere)\b", re.I)
+_GENERIC_CLAIM = re.compile(r"\b(?:have|has) been (?:killed|injured|wounded|abducted)\b|\b(?:attacks|ambushes|bombings|clashes|raids) (?:have|has)\b", re.I)
+_NEAR = re.compile(r"\b(?:near|outskirts of|outside|close to|around|vicinity of|north of|south of|east of|west of|countryside|rural|suburbs? of|environs of|km from|kilometres from|kilometers from|miles from)\s+(?:the\s+)?(?:\w+\s+){0,3}$", re.I)
+_BY_AGENT = re.compile(r"\bby\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.I)
+_SOURCE_PATTERNS = [
+    (re.compile(r"\b(?:Syrian Observatory for Human Rights|SOHR)\b"), "Syrian Observatory for Human Rights"),
+    (re.compile(r"\b(?:United Nations|UN|UNAMA|OCHA|UNHCR|UNICEF)\b(?: (?:report|official|agency|mission|envoy|monitors?))?"), "United Nations"),
+    (re.compile(r"\b(?:the )?[Mm]inistry of (?:Defen[cs]e|Interior|Health)\b|\b(?:defen[cs]e|interior|health) ministry\b", re.I), None),
+    (re.compile(r"\bAmnesty International\b"), "Amnesty International"),
+    (re.compile(r"\bHuman Rights Watch\b"), "Human Rights Watch"),
+    (re.compile(r"\b(?:local )?(?:activists|residents|witnesses|sources|medics|officials|police)\b", re.I), None),
+]
+_SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|told|cited|quoted|claimed)\b", re.I)
+
+ARMED_INTER = {1, 2, 3, 4, 8}
+
+
+@dataclass
+class DateMention:
+    start: int
+    end: int
+    text: str
+    value: ResolvedDate
+    is_report_date: bool
+
+
+@dataclass
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+    paragraph: int
+    cues: list[Cue]
+    counts: list[CountMention]
+    dates: list[DateMention]
+    places: list  # geo.PlaceInText
+    actors: list[ActorMention]
+    caption: bool = False
+    history: bool = False
+    tally: bool = False
+    estimate: bool = False
+    trend: bool = False
+    no_casualties: bool = False
+
+    @property
+    def event_dates(self) -> list[DateMention]:
+        return [d for d in self.dates if not d.is_report_date and d.value.precision <= MONTH]
+
+    @property
+    def cue_weight(self) -> float:
+        return max((c.weight for c in self.cues), default=0.0)
+
+
+@dataclass
+class Incident:
+    sentences: list[Sentence] = field(default_factory=list)
+    date: ResolvedDate | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+def _paragraph_index(text: str, start: int, breaks: list[int]) -> int:
+    lo, hi = 0, len(breaks)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if breaks[mid] <= start:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _sentence_dates(sent: SpacySpan, published: date | None) -> list[DateMention]:
+    found: list[DateMention] = []
+    text = sent.doc.text
+    for ent in sent.ents:
+        if ent.label_ != "DATE":
+            continue
+        value = resolve_date(ent.text, published)
+        if value is None:
+            # "the week of March 25", "Thursday, February 2, 2016": try the last words
+            parts = re.split(r",\s*", ent.text)
+            value = resolve_date(", ".join(parts[-2:]), published) if len(parts) > 1 else None
+        if value is None:
+            continue
+        before = text[max(sent.start_char, ent.start_char - 40):ent.start_char]
+        report = bool(_REPORT_VERB_BEFORE.search(before)) or bool(re.search(r"\b(?:a|an|the|its|their)\s+$", before) and re.match(r"\s*(?:report|statement|video|study|survey|assessment)", text[ent.end_char:ent.end_char + 15], re.I))
+        found.append(DateMention(ent.start_char, ent.end_char, ent.text, value, report))
+    return found
+
+
+class Extractor:
+    """Turns a parsed report into events and claims.  One instance serves many documents."""
+
+    def __init__(self, actors: ActorDictionary | None = None) -> None:
+        self.actors = actors or ActorDictionary.load()
+
+    # -- per sentence -------------------------------------------------------------------
+    def _sentences(self, doc: Doc, document: Document) -> list[Sentence]:
+        text = doc.text
+        breaks = [m.end() for m in re.finditer(r"\n\s*\n|\n", text)]
+        places = geo.places_in_doc(doc, document.country)
+        actor_mentions = self.actors.find(text)
+        sentences: list[Sentence] = []
+        para_caption: dict[int, bool] = {}
+        for i, sent in enumerate(doc.sents):
+            s_text = sent.text
+            if not s_text.strip():
+                continue
+            start, end = sent.start_char, sent.end_char
+            para = _paragraph_index(text, start, breaks)
+            cues = score_sub_events(s_text, start)
+            counts = find_counts(s_text, start) if (cues or re.search(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozen|several|hundreds)\b", s_text, re.I)) else []
+            s = Sentence(
+                index=i, start=start, end=end, text=s_text, paragraph=para, cues=cues, counts=counts,
+                dates=_sentence_dates(sent, document.published),
+                places=[p for p in places if start <= p.start < end],
+                actors=[a for a in actor_mentions if start <= a.start < end],
+            )
+            if _CAPTION.search(s_text):
+                para_caption[para] = True
+            s.no_casualties = reports_no_casualties(s_text)
+            s.tally = bool(_TALLY.search(s_text))
+            s.estimate = bool(_ESTIMATE.search(s_text)) and any("members" in c.kinds for c in counts)
+            s.trend = bool(_TREND.search(s_text))
+            s.history = self._is_history(s, document.published)
+            sentences.append(s)
+        for s in sentences:
+            if para_caption.get(s.paragraph):
+                s.caption = True
+        for prev, s in zip(sentences, sentences[1:]):
+            if prev.tally and s.paragraph == prev.paragraph and _TALLY_CONTINUES.search(s.text) and not s.event_dates:
+                s.tally = True
+        return sentences
+
+    @staticmethod
+    def _is_history(s: Sentence, published: date | None) -> bool:
+        dated = [d for d in s.dates if not d.is_report_date]
+        if not dated:
+            return False
+        anchor = published
+        recent = []
+        for d in dated:
+            if d.value.precision == YEAR and (anchor is None or d.value.end.year < anchor.year):
+                continue
+            if anchor is not None and d.value.end < anchor - timedelta(days=62):
+                continue
+            recent.append(d)
+        return not recent
+
+    # -- incidents ----------------------------------------------------------------------
+    def _is_incident_start(self, s: Sentence, first_paragraphs: bool) -> bool:
+        if not s.cues or s.caption or s.history or s.tally or s.estimate or s.trend:
+            return False
+        if _GENERIC_CLAIM.search(s.text) and not s.event_dates:
+            return False
+        concrete = bool(s.event_dates) or any(c.kinds & {"killed", "injured", "captured"} for c in s.counts) \
+            or s.no_casualties or any(not p.is_country for p in s.places if p.place is not None)
+        return concrete or first_paragraphs
+
+    def _incidents(self, sentences: list[Sentence], document: Document) -> list[Incident]:
+        incidents: list[Incident] = []
+        current: Incident | None = None
+        short = len(sentences) <= 6
+        for s in sentences:
+            if s.caption or s.history or s.tally or s.estimate or s.trend:
+                continue
+            first_paras = short or s.paragraph <= 1
+            dates = s.event_dates
+            date_value = dates[0].value if dates else None
+            if current is not None and s.paragraph - current.sentences[-1].paragraph <= 1:
+                explicit_new = bool(_NEW_INCIDENT.search(s.text)) and bool(s.cues)
+                conflicting = bool(date_value and current.date and not current.date.overlaps(date_value))
+                if not explicit_new and not conflicting:
+                    if s.cues or s.counts or s.no_casualties or s.paragraph == current.sentences[-1].paragraph:
+                        current.sentences.append(s)
+                        if date_value and (current.date is None or
+                                           (current.date.contains(date_value) and date_value.precision < current.date.precision)):
+                            current.date = date_value
+                        continue
+            if self._is_incident_start(s, first_paras):
+                current = Incident([s], date_value)
+                incidents.append(current)
+            elif current is not None and s.paragraph - current.sentences[-1].paragraph > 1:
+                current = None
+        return incidents
+
+    # -- fields ---------------------------------------------------------------------------
+    def _sub_event(self, inc: Incident, victims_civilian: bool, armed_actors: int) -> str | None:
+        scores: dict[str, float] = {}
+        first = inc.sentences[0]
+        for s in inc.sentences:
+            seen: set[str] = set()
+            for c in s.cues:
+                if c.sub_event_type in seen:
+                    continue
+                seen.add(c.sub_event_type)
+                scores[c.sub_event_type] = scores.get(c.sub_event_type, 0.0) + c.weight * (1.5 if s is first else 1.0)
+        if not scores:
+            return None
+        text = inc.text
+        protest = scores.get("Peaceful protest", 0.0)
+        if protest or scores.get("Violent demonstration") or scores.get("Mob violence"):
+            if scores.get("Mob violence", 0) >= max(protest, scores.get("Violent demonstration", 0)) and scores.get("Mob violence"):
+                return "Mob violence"
+            if scores.get("Violent demonstration", 0) >= 4 or (protest and re.search(r"\b(?:threw|pelted|burn(?:ed|t|ing)|vandali|clashed)\b", text, re.I)):
+                return "Violent demonstration"
+            if protest:
+                if "Excessive force against protesters" in scores and re.search(r"\b(killed|dead|died|shot)\b", text, re.I):
+                    return "Excessive force against protesters"
+                if "Protest with intervention" in scores or ("Arrests" in scores):
+                    return "Protest with intervention"
+                return "Peaceful protest"
+        if "Sexual violence" in scores:
+            return "Sexual violence"
+        weapon_types = ["Chemical weapon", "Suicide bomb", "Air/drone strike", "Grenade", "Remote explosive/landmine/IED", "Shelling/artillery/missile attack"]
+        direct_fight = re.search(r"\b(clash\w*|fighting|fought|gunfights?|firefights?|exchanged? (?:of )?(?:gun)?fire|battle\w*|ambush\w*|skirmish\w*|stormed)\b", text, re.I)
+        if "Government regains territory" in scores and scores["Government regains territory"] >= 5:
+            return "Government regains territory"
+        if "Non-state actor overtakes territory" in scores and scores["Non-state actor overtakes territory"] >= 5:
+            return "Non-state actor overtakes territory"
+        for w in weapon_types[:2]:
+            if w in scores:
+                return w
+        if direct_fight and not re.search(r"\b(air ?strikes?|drone strikes?|shell(?:ed|ing))\b", first.text, re.I):
+            if "Disrupted weapons use" in scores and scores["Disrupted weapons use"] > scores.get("Armed clash", 0):
+                return "Disrupted weapons use"
+            return "Armed clash"
+        if "Disrupted weapons use" in scores and scores["Disrupted weapons use"] >= max((scores.get(w, 0) for w in weapon_types), default=0):
+            return "Disrupted weapons use"
+        best_weapon = max(weapon_types, key=lambda w: scores.get(w, 0.0))
+        if scores.get(best_weapon, 0) > 0:
+            return best_weapon
+        if "Abduction/forced disappearance" in scores:
+            return "Abduction/forced disappearance"
+        violent = scores.get("Attack", 0) + scores.get("Armed clash", 0)
+        if violent:
+            if armed_actors >= 2 and not victims_civilian:
+                return "Armed clash"
+            if victims_civilian:
+                return "Attack"
+            if scores.get("Armed clash", 0):
+                return "Armed clash"
+            if scores.get("Looting/property destruction", 0) > scores.get("Attack", 0):
+                return "Looting/property destruction"
+            return "Attack"
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        return ranked[0][0]
+
+    def _place(self, inc: Incident, hint: str | None):
+        """The incident's location: (place, location name, geo_precision, admin1)."""
+        mentions = [p for s in inc.sentences for p in s.places if p.place is not None]
+        if not mentions:
+            return None
+        text = inc.sentences[0].doc_text if hasattr(inc.sentences[0], "doc_text") else None
+        sub = [p for p in mentions if not p.is_country]
+        road = geo.road_between_in(inc, sub)
+        if road is not None:
+            return road
+        candidates = sub or mentions
+        def rank(p) -> tuple:
+            specific = 0 if p.place.feature_class == "P" or p.place.feature_class in ("S", "R", "L") and not p.is_admin1 else 1
+            return (specific, p.start)
+        best = min(candidates, key=rank)
+        precision = 1
+        if best.is_country or best.is_admin1 or best.place.feature_class in ("A", "L"):
+            precision = 3 if not best.place.feature_class == "L" else 2
+            if best.place.feature_class == "L" and best.place.population == 0:
+                precision = 3
+        elif best.near:
+            precision = 2
+        return best.place, best.place.name, precision
+
+    def _reported_by(self, text: str) -> str | None:
+        if not _SOURCE_CUE.search(text):
+            return None
+        for pattern, name in _SOURCE_PATTERNS:
+            m = pattern.search(text)
+            if m:
+                if name:
+                    return name
+                word = m.group(0).strip()
+                return word[0].upper() + word[1:]
+        return None
+
+    def _actors(self, inc: Incident, sub_event: str, country: str | None, when: date | None) -> tuple[Actor | None, Actor | None]:
+        resolved: list[tuple[ActorMention, Actor, bool]] = []
+        for s in inc.sentences:
+            for m in s.actors:
+                actor = self.actors.resolve(m, country, when)
+                if actor is None:
+                    continue
+                doc_text = s.text
+                rel = m.start - s.start
+                agent = bool(_BY_AGENT.search(doc_text[max(0, rel - 25):rel]))
+                resolved.append((m, actor, agent))
+        event_type = event_type_of(sub_event)
+        armed = [(m, a, ag) for m, a, ag in resolved if a.inter in ARMED_INTER]
+        # The most specific mention of the same actor wins (a named branch over "IS", a unit over "army").
+        def pick(cands):
+            if not cands:
+                return None
+            agents = [c for c in cands if c[2]]
+            pool = agents or cands
+            named = [c for c in pool if not c[1].name.startswith("Unidentified")]
+            pool = named or pool
+            return pool[0][1]
+        civilians = next((a for m, a, ag in resolved if a.inter == 7), None)
+        if event_type == "Protests":
+            a1 = next((a for m, a, ag in resolved if a.inter == 6), None) or self.actors.generic("protesters", country, when)
+            a2 = None
+            if sub_event != "Peaceful protest":
+                a2 = next((a for m, a, ag in resolved if a.inter == 1), None)
+            return a1, a2
+        if event_type == "Riots":
+            a1 = next((a for m, a, ag in resolved if a.inter == 5), None) or self.actors.generic("rioters", country, when)
+            a2 = next((a for m, a, ag in resolved if a.inter in (1, 7) and a.name != a1.name), None)
+            return a1, a2
+        perpetrator = pick(armed)
+        if event_type == "Violence against civilians":
+            a1 = perpetrator or self.actors.fallback(country)
+            return a1, civilians or self.actors.generic("civilians", country, when)
+        if event_type == "Battles":
+            a1 = perpetrator or self.actors.fallback(country)
+            others = [c for c in armed if c[1].name != a1.name or (c[1].associate and c[1].associate != a1.associate)]
+            others = [c for c in others if c[1].name != a1.name] or others
+            a2 = pick([c for c in others if not c[2]]) or (self.actors.fallback(country) if a1.inter != 3 else None)
+            if a2 is not None and a2.name == a1.name and a2.associate == a1.associate:
+                a2 = None
+            return a1, a2
+        if event_type == "Explosions/Remote violence":
+            a1 = perpetrator or self.actors.fallback(country)
+            others = [c for c in armed if c[1].name != a1.name]
+            a2 = pick(others)
+            if a2 is None and civilians is not None:
+                a2 = civilians
+            return a1, a2
+        a1 = pick(armed) or (resolved[0][1] if resolved else None)
+        others = [c for c in resolved if a1 is None or c[1].name != a1.name]
+        return a1, (others[0][1] if others else None)
+
+    # -- the whole report -----------------------------------------------------------------
+    def extract(self, doc: Doc, document: Document) -> Extraction:
+        sentences = self._sentences(doc, document)
+        incidents = self._incidents(sentences, document)
+        events: list[Event] = []
+        for inc in incidents:
+            event = self._event(inc, document, doc)
+            if event is not None:
+                events.append(event)
+        claims = self._claims(sentences, document)
+        return Extraction(document=document, events=events, claims=claims)
+
+    def _event(self, inc: Incident, document: Document, doc: Doc) -> Event | None:
+        text = inc.text
+        if is_non_conflict(text) and not any(a.actor.inter in ARMED_INTER - {3} for s in inc.sentences for a in s.actors):
+            return None
+        place = self._place(inc, document.country)
+        country_iso2 = None
+        if place is not None:
+            country_iso2 = place[0].country
+        if country_iso2 is None and document.country:
+            country_iso2 = geo.country_code(document.country)
+        if country_iso2 is None:
+            country_iso2 = geo.country_from_text(text)
+        country = acled_country_name(country_iso2) if country_iso2 else None
+        when = inc.date.start if inc.date else None
+        precision = inc.date.precision if inc.date else None
+        if inc.date is None and document.published is not None:
+            when, precision = document.published, DAY
+        victims_civilian = self._victims_are_civilians(inc)
+        armed = {self.actors.resolve(a, country_iso2, when).name for s in inc.sentences for a in s.actors
+                 if a.actor.inter in ARMED_INTER}
+        sub_event = self._sub_event(inc, victims_civilian, len(armed))
+        if sub_event is None:
+            return None
+        actor1, actor2 = self._actors(inc, sub_event, country_iso2, when)
+        killed, low, high, qualifier = self._fatalities(inc)
+        injured = self._sum_kind(inc, "injured")
+        captured = self._sum_kind(inc, "captured")
+        event_type = event_type_of(sub_event)
+        inter1 = actor1.inter if actor1 else None
+        inter2 = actor2.inter if actor2 else None
+        interaction = None
+        if inter1:
+            codes = sorted(x for x in (inter1, inter2) if x)
+            interaction = "".join(str(x) for x in codes) if len(codes) == 2 else f"{codes[0]}0"
+        civilian_targeting = ""
+        if event_type == "Violence against civilians" or (event_type == "Explosions/Remote violence" and actor2 is not None and actor2.inter == 7):
+            civilian_targeting = "Civilian targeting"
+        evidence = [Span(start=s.start, end=s.end, text=s.text) for s in inc.sentences]
+        confidence = 0.4 + 0.15 * bool(inc.date) + 0.15 * bool(place) + 0.1 * bool(actor1 and not actor1.name.startswith("Unidentified")) \
+            + 0.1 * bool(killed or injured or any(s.no_casualties for s in inc.sentences)) + 0.05 * (len(inc.sentences) > 1)
+        event = Event(
+            doc_id=document.id,
+            event_date=when,
+            time_precision=precision or 1,
+            disorder_type=disorder_type_of(sub_event),
+            event_type=event_type,
+            sub_event_type=sub_event,
+            actor1=actor1.name if actor1 else None,
+            assoc_actor_1=actor1.associate if actor1 else None,
+            inter1=inter1,
+            actor2=actor2.name if actor2 else None,
+            assoc_actor_2=actor2.associate if actor2 else None,
+            inter2=inter2,
+            interaction=interaction,
+            civilian_targeting=civilian_targeting,
+            country=country,
+            iso3=geo.iso3(country_iso2) if country_iso2 else None,
+            fatalities=killed,
+            fatalities_low=low,
+            fatalities_high=high,
+            fatalities_qualifier=qualifier,
+            injured=injured,
+            captured=captured,
+            reported_by=self._reported_by(text) or self._reported_by(doc.text),
+            evidence=evidence,
+            confidence=round(min(confidence, 0.95), 2),
+        )
+        if place is not None:
+            p, name, geo_precision = place
+            event.admin1 = p.admin1
+            event.admin2 = p.admin2
+            event.location = name
+            event.latitude = p.latitude
+            event.longitude = p.longitude
+            event.geo_precision = geo_precision
+        return event
+
+    def _claims(self, sentences: list[Sentence], document: Document) -> list[Claim]:
+        claims: list[Claim] = []
+        doc_source = None
+        last_tally: Sentence | None = None
+        published = document.published
+        for s in sentences:
+            if s.caption or s.history:
+                continue
+            if not (s.tally or s.estimate or s.trend):
+                continue
+            source = self._reported_by(s.text)
+            if source is None:
+                if doc_source is None:
+                    doc_source = self._reported_by(" ".join(x.text for x in sentences)) or ""
+                source = doc_source or None
+            where = [p.text for p in s.places]
+            if s.tally and _TALLY_CONTINUES.search(s.text) and last_tally is not None and not where:
+                where = [p.text for p in last_tally.places]
+            evidence = [Span(start=s.start, end=s.end, text=s.text)]
+            period_start, period_end = self._claim_period(s, published)
+            if s.estimate:
+                for c in s.counts:
+                    if "members" in c.kinds:
+                        claims.append(Claim(
+                            doc_id=document.id, kind="estimate", what=_claim_what(s, c), value=c.best if c.qualifier != "range" else None,
+                            low=c.low, high=c.high, qualifier=c.qualifier, period_start=period_start, period_end=period_end,
+                            where=where, source=source, evidence=evidence))
+                continue
+            if s.tally:
+                last_tally = s
+                for c in s.counts:
+                    if c.kinds & {"killed", "injured", "captured"}:
+                        claims.append(Claim(
+                            doc_id=document.id, kind="tally", what=_claim_what(s, c), value=c.best, low=c.low, high=c.high,
+                            qualifier=None if c.qualifier == "exact" else c.qualifier,
+                            period_start=period_start, period_end=period_end, where=where, source=source, evidence=evidence))
+                continue
+            if s.trend:
+                claims.append(Claim(doc_id=document.id, kind="trend", what=s.text.strip(), period_start=period_start,
+                                    period_end=period_end, where=where, source=source, evidence=evidence))
+        return claims
+
+    @staticmethod
+    def _claim_period(s: Sentence, published: date | None) -> tuple[date | None, date | None]:
+        low = s.text.lower()
+        if published is not None and re.search(r"since the (?:beginning|start) of (?:the|this) year|so far this year|this year", low):
+            return date(published.year, 1, 1), published
+        m = re.search(r"\bin the (?:past|last) (week|month|year)\b", low)
+        if m and published is not None:
+            days = {"week": 7, "month": 30, "year": 365}[m[1]]
+            return published - timedelta(days=days), published
+        dates = [d.value for d in s.dates]
+        if dates:
+            d = dates[0]
+            if re.search(r"\bsince\b", low) and published is not None:
+                return d.start, published
+            return d.start, d.end
+        return None, published
+
+    @staticmethod
+    def _victims_are_civilians(inc: Incident) -> bool:
+        for s in inc.sentences:
+            for a in s.actors:
+                if a.actor.inter == 7:
+                    return True
+            for c in s.counts:
+                if c.kinds & {"killed", "injured", "captured"}:
+                    after = s.text[c.end - s.start:c.end - s.start + 40]
+                    if re.match(r"\W*(?:\w+\s+){0,2}(civilians?|people|villagers|residents|persons|children|women|men|worshippers|farmers|passengers|students|family)", c.text + after, re.I):
+                        return True
+        return mentions_civilian_target(inc.sentences[0].text) and not re.search(
+            r"\b(soldiers?|troops|army|military|police\w*|militants?|fighters?|forces|positions?|checkpoints?|bases?|rebels?|insurgents?)\b",
+            inc.sentences[0].text, re.I)
+
+    @staticmethod
+    def _sum_kind(inc: Incident, kind: str) -> int | None:
+        values = [c for s in inc.sentences for c in s.counts if kind in c.kinds]
+        if not values:
+            return None
+        return _combine(values)[0]
+
+    def _fatalities(self, inc: Incident) -> tuple[int, int | None, int | None, str | None]:
+        killed = [c for s in inc.sentences for c in s.counts if "killed" in c.kinds]
+        if not killed:
+            return 0, None, None, None
+        return _combine(killed)
+
+
+def _claim_what(s: Sentence, c: CountMention) -> str:
+    """The counted thing as the sentence words it: the count and the words up to the verb."""
+    rel_start, rel_end = c.start - s.start, c.end - s.start
+    tail = s.text[rel_end:rel_end + 120]
+    m = re.search(r"[,;]|\b(?:have|has|had|were|was|are|is|in|since|while|left)\b", tail)
+    phrase = tail[:m.start()] if m else tail
+    verb = sorted(c.kinds & {"killed", "injured", "captured", "members"})
+    words = phrase.strip()
+    return f"{words} ({', '.join(verb)})" if words else ", ".join(verb)
+
+
+def _combine(counts: list[CountMention]) -> tuple[int, int | None, int | None, str | None]:
+    """Counts of the same kind in one incident: distinct groups add up ("3 soldiers and
+    2 civilians"); a later restatement ("the toll rose to 8") replaces."""
+    best = 0
+    low = high = None
+    qualifier = None
+    total_by_sentence: dict[int, int] = {}
+    for c in counts:
+        total_by_sentence.setdefault(c.start // 100000, 0)
+    # Group by proximity: counts within one sentence add; across sentences keep the largest.
+    groups: list[list[CountMention]] = []
+    for c in counts:
+        if groups and c.start - groups[-1][-1].end < 120 and not re.search(r"toll|total", c.text, re.I):
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    sums = []
+    for g in groups:
+        b = sum(c.best for c in g)
+        lo = sum((c.low if c.low is not None else c.best) for c in g) if any(c.low is not None for c in g) else None
+        hi = sum((c.high if c.high is not None else c.best) for c in g) if any(c.high is not None for c in g) else None
+        q = next((c.qualifier for c in g if c.qualifier != "exact"), None)
+        sums.append((b, lo, hi, q))
+    best, low, high, qualifier = max(sums, key=lambda t: t[0])
+    return best, low, high, qualifier
+
+
+_EXTRACTOR: Extractor | None = None
+
+
+def default_extractor() -> Extractor:
+    global _EXTRACTOR
+    if _EXTRACTOR is None:
+        _EXTRACTOR = Extractor()
+    return _EXTRACTOR
