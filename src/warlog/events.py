@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from spacy.tokens import Doc, Span as SpacySpan
 
-from . import geo_adapter as geo
+from . import location as geo
 from .actors import ActorDictionary, acled_country_name
 from .counts import CountMention, find_counts, reports_no_casualties
 from .dates import DAY, MONTH, WEEK, YEAR, ResolvedDate, resolve_date
@@ -41,7 +41,7 @@ _TALLY_CONTINUES = re.compile(r"^\W*(?:at the same time|meanwhile|during the sam
 _ESTIMATE = re.compile(r"\b(estimat\w+|strength|numbered|number of (?:its )?(?:fighters|members)|members left|fighters left|has (?:about|around|some|up to)? ?[\d,]+ (?:fighters|members))\b", re.I)
 _TREND = re.compile(r"\b(?:began|begun|started|continued|continues|continue|expected) to (?:increase|rise|decrease|decline|grow|surge|fall|drop)\b|\bon the rise\b|\b(?:increase|rise|decrease|decline|surge) in (?:the number of )?(?:attacks|violence|incidents|killings)\b|\btrend\b", re.I)
 _NEW_INCIDENT = re.compile(r"\b(another|separately|in a separate|in another|elsewhere|a second|second attack|also on|in a similar)\b|^\W*(?:also|meanwhile|separately|elsewhere)\b", re.I)
-_GENERIC_CLAIM = re.compile(r"\b(?:have|has) been (?:killed|injured|wounded|abducted)\b|\b(?:attacks|ambushes|bombings|clashes|raids) (?:have|has)\b", re.I)
+_GENERIC_CLAIM = re.compile(r"\b(?:have|has) been (?:killed|injured|wounded|abducted)\b|\b(?:attacks|ambushes|bombings|raids|operations) (?:have|has|left|killed|claimed)\b", re.I)
 _NEAR = re.compile(r"\b(?:near|outskirts of|outside|close to|around|vicinity of|north of|south of|east of|west of|countryside|rural|suburbs? of|environs of|km from|kilometres from|kilometers from|miles from)\s+(?:the\s+)?(?:\w+\s+){0,3}$", re.I)
 _BY_AGENT = re.compile(r"\bby\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.I)
 _SOURCE_PATTERNS = [
@@ -52,7 +52,7 @@ _SOURCE_PATTERNS = [
     (re.compile(r"\bHuman Rights Watch\b"), "Human Rights Watch"),
     (re.compile(r"\b(?:local )?(?:activists|residents|witnesses|sources|medics|officials|police)\b", re.I), None),
 ]
-_SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|told|cited|quoted|claimed)\b", re.I)
+_SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|report by|told|cited|quoted|claimed|estimated|documented|recorded)\b", re.I)
 
 ARMED_INTER = {1, 2, 3, 4, 8}
 
@@ -174,7 +174,7 @@ class Extractor:
             if para_caption.get(s.paragraph):
                 s.caption = True
         for prev, s in zip(sentences, sentences[1:]):
-            if prev.tally and s.paragraph == prev.paragraph and _TALLY_CONTINUES.search(s.text) and not s.event_dates:
+            if prev.tally and s.paragraph - prev.paragraph <= 1 and _TALLY_CONTINUES.search(s.text) and not s.event_dates:
                 s.tally = True
         return sentences
 
@@ -200,7 +200,7 @@ class Extractor:
         if _GENERIC_CLAIM.search(s.text) and not s.event_dates:
             return False
         concrete = bool(s.event_dates) or any(c.kinds & {"killed", "injured", "captured"} for c in s.counts) \
-            or s.no_casualties or any(not p.is_country for p in s.places if p.place is not None)
+            or s.no_casualties
         return concrete or first_paragraphs
 
     def _incidents(self, sentences: list[Sentence], document: Document) -> list[Incident]:
@@ -217,7 +217,10 @@ class Extractor:
                 explicit_new = bool(_NEW_INCIDENT.search(s.text)) and bool(s.cues)
                 conflicting = bool(date_value and current.date and not current.date.overlaps(date_value))
                 if not explicit_new and not conflicting:
-                    if s.cues or s.counts or s.no_casualties or s.paragraph == current.sentences[-1].paragraph:
+                    same_paragraph = s.paragraph == current.sentences[-1].paragraph
+                    refines = bool(date_value and current.date and current.date.contains(date_value))
+                    casualties = any(c.kinds & {"killed", "injured", "captured"} for c in s.counts) or s.no_casualties
+                    if same_paragraph or refines or (casualties and not date_value):
                         current.sentences.append(s)
                         if date_value and (current.date is None or
                                            (current.date.contains(date_value) and date_value.precision < current.date.precision)):
@@ -297,9 +300,8 @@ class Extractor:
         mentions = [p for s in inc.sentences for p in s.places if p.place is not None]
         if not mentions:
             return None
-        text = inc.sentences[0].doc_text if hasattr(inc.sentences[0], "doc_text") else None
         sub = [p for p in mentions if not p.is_country]
-        road = geo.road_between_in(inc, sub)
+        road = geo.road_between_in(inc.sentences, sub)
         if road is not None:
             return road
         candidates = sub or mentions
@@ -307,13 +309,13 @@ class Extractor:
             specific = 0 if p.place.feature_class == "P" or p.place.feature_class in ("S", "R", "L") and not p.is_admin1 else 1
             return (specific, p.start)
         best = min(candidates, key=rank)
-        precision = 1
-        if best.is_country or best.is_admin1 or best.place.feature_class in ("A", "L"):
-            precision = 3 if not best.place.feature_class == "L" else 2
-            if best.place.feature_class == "L" and best.place.population == 0:
-                precision = 3
-        elif best.near:
+        fclass = best.place.feature_class
+        if best.is_country or best.is_admin1 or fclass in ("A", "L"):
+            precision = 3
+        elif best.near or fclass == "R":
             precision = 2
+        else:
+            precision = 1
         return best.place, best.place.name, precision
 
     def _reported_by(self, text: str) -> str | None:
@@ -332,7 +334,7 @@ class Extractor:
         resolved: list[tuple[ActorMention, Actor, bool]] = []
         for s in inc.sentences:
             for m in s.actors:
-                actor = self.actors.resolve(m, country, when)
+                actor = self._resolve_actor(m, country, when)
                 if actor is None:
                     continue
                 doc_text = s.text
@@ -352,24 +354,26 @@ class Extractor:
             return pool[0][1]
         civilians = next((a for m, a, ag in resolved if a.inter == 7), None)
         if event_type == "Protests":
-            a1 = next((a for m, a, ag in resolved if a.inter == 6), None) or self.actors.generic("protesters", country, when)
+            a1 = next((a for m, a, ag in resolved if a.inter == 6), None) or self.actors.resolve("protesters", country, when)
             a2 = None
             if sub_event != "Peaceful protest":
                 a2 = next((a for m, a, ag in resolved if a.inter == 1), None)
             return a1, a2
         if event_type == "Riots":
-            a1 = next((a for m, a, ag in resolved if a.inter == 5), None) or self.actors.generic("rioters", country, when)
+            a1 = next((a for m, a, ag in resolved if a.inter == 5), None) or self.actors.resolve("rioters", country, when)
             a2 = next((a for m, a, ag in resolved if a.inter in (1, 7) and a.name != a1.name), None)
             return a1, a2
         perpetrator = pick(armed)
         if event_type == "Violence against civilians":
             a1 = perpetrator or self.actors.fallback(country)
-            return a1, civilians or self.actors.generic("civilians", country, when)
+            return a1, civilians or self.actors.resolve("civilians", country, when)
         if event_type == "Battles":
             a1 = perpetrator or self.actors.fallback(country)
             others = [c for c in armed if c[1].name != a1.name or (c[1].associate and c[1].associate != a1.associate)]
             others = [c for c in others if c[1].name != a1.name] or others
-            a2 = pick([c for c in others if not c[2]]) or (self.actors.fallback(country) if a1.inter != 3 else None)
+            opponents = [c for c in others if c[1].inter != a1.inter] or others
+            with_unit = [c for c in opponents if c[1].associate]
+            a2 = pick(with_unit or [c for c in opponents if not c[2]] or opponents) or (self.actors.fallback(country) if a1.inter != 3 else None)
             if a2 is not None and a2.name == a1.name and a2.associate == a1.associate:
                 a2 = None
             return a1, a2
@@ -383,6 +387,14 @@ class Extractor:
         a1 = pick(armed) or (resolved[0][1] if resolved else None)
         others = [c for c in resolved if a1 is None or c[1].name != a1.name]
         return a1, (others[0][1] if others else None)
+
+    def _resolve_actor(self, mention: ActorMention, country: str | None, when: date | None) -> Actor | None:
+        """The mention's actor for the event's country and date; an alias that does not apply
+        in that country ("AA" outside Myanmar) is dropped."""
+        try:
+            return self.actors.resolve(mention, country, when)
+        except KeyError:
+            return None
 
     # -- the whole report -----------------------------------------------------------------
     def extract(self, doc: Doc, document: Document) -> Extraction:
@@ -414,8 +426,8 @@ class Extractor:
         if inc.date is None and document.published is not None:
             when, precision = document.published, DAY
         victims_civilian = self._victims_are_civilians(inc)
-        armed = {self.actors.resolve(a, country_iso2, when).name for s in inc.sentences for a in s.actors
-                 if a.actor.inter in ARMED_INTER}
+        armed = {r.name for s in inc.sentences for a in s.actors if a.actor.inter in ARMED_INTER
+                 for r in [self._resolve_actor(a, country_iso2, when)] if r is not None}
         sub_event = self._sub_event(inc, victims_civilian, len(armed))
         if sub_event is None:
             return None
@@ -479,11 +491,13 @@ class Extractor:
         last_tally: Sentence | None = None
         published = document.published
         for s in sentences:
-            if s.caption or s.history:
+            if s.caption:
                 continue
             if not (s.tally or s.estimate or s.trend):
                 continue
             source = self._reported_by(s.text)
+            if source is None and claims and re.search(r"\bthe (?:report|statement|study)\b", s.text, re.I):
+                source = claims[-1].source
             if source is None:
                 if doc_source is None:
                     doc_source = self._reported_by(" ".join(x.text for x in sentences)) or ""
@@ -527,7 +541,7 @@ class Extractor:
         dates = [d.value for d in s.dates]
         if dates:
             d = dates[0]
-            if re.search(r"\bsince\b", low) and published is not None:
+            if re.search(r"\b(?:since|from)\b", low) and published is not None:
                 return d.start, published
             return d.start, d.end
         return None, published
@@ -541,7 +555,7 @@ class Extractor:
             for c in s.counts:
                 if c.kinds & {"killed", "injured", "captured"}:
                     after = s.text[c.end - s.start:c.end - s.start + 40]
-                    if re.match(r"\W*(?:\w+\s+){0,2}(civilians?|people|villagers|residents|persons|children|women|men|worshippers|farmers|passengers|students|family)", c.text + after, re.I):
+                    if re.match(r"\W*(?:\w+\s+){0,2}(civilians?|people|villagers|residents|persons|children|women|men|worshippers|farmers|passengers|students|family|shepherds?|herders?|traders?|pilgrims?)\b", after, re.I):
                         return True
         return mentions_civilian_target(inc.sentences[0].text) and not re.search(
             r"\b(soldiers?|troops|army|military|police\w*|militants?|fighters?|forces|positions?|checkpoints?|bases?|rebels?|insurgents?)\b",

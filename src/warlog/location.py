@@ -1,0 +1,67 @@
+"""Where an incident happened: from the places named in its sentences to one location with
+ACLED's geo_precision (1 the place itself, 2 near it or a road between two places, 3 a region).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import pycountry
+
+from .geo.countries import demonym_country, to_iso2
+from .geo.gazetteer import haversine_km
+from .geo.matcher import ResolvedMention, find_place_mentions, road_between
+from .records import Place
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+#: A road longer than this is coded at its named origin, not at a midpoint in the desert.
+ROAD_MIDPOINT_MAX_KM = 100.0
+
+_BEFORE_FIRST = re.compile(r"\b(?:between|from|road (?:from|linking|connecting|between)|linking|connecting)\s+(?:the\s+)?(?:(?:town|city|village|area)s?\s+(?:of\s+)?)?$", re.I)
+_BETWEEN_TWO = re.compile(r"^\s*(?:,\s*)?(?:and|to|-|–|towards?)\s+(?:the\s+)?(?:(?:town|city|village|area)\s+(?:of\s+)?)?$", re.I)
+
+
+def places_in_doc(doc: "Doc", country_hint: str | None) -> list[ResolvedMention]:
+    """Places named in the document, demonyms left out (they are country evidence)."""
+    return [m for m in find_place_mentions(doc, to_iso2(country_hint) if country_hint else None) if not m.is_demonym]
+
+
+def road_between_in(sentences, mentions: list[ResolvedMention]) -> tuple[Place, str, int] | None:
+    """A road "between X and Y" / "from X to Y" named in the incident's sentences."""
+    for s in sentences:
+        inside = sorted((m for m in mentions if s.start <= m.start < s.end and m.place is not None), key=lambda m: m.start)
+        for a, b in zip(inside, inside[1:]):
+            before = s.text[max(0, a.start - s.start - 40):a.start - s.start]
+            middle = s.text[a.end - s.start:b.start - s.start]
+            if not (_BEFORE_FIRST.search(before) and _BETWEEN_TWO.match(middle)):
+                continue
+            pa, pb = a.place, b.place
+            road = road_between(pa, pb)
+            if haversine_km(pa.latitude, pa.longitude, pb.latitude, pb.longitude) > ROAD_MIDPOINT_MAX_KM:
+                road = road.model_copy(update={"latitude": pa.latitude, "longitude": pa.longitude})
+            admin1 = pa.admin1 if pa.admin1 == pb.admin1 or not pb.admin1 else f"{pa.admin1} / {pb.admin1}"
+            road = road.model_copy(update={"admin1": admin1, "admin2": pa.admin2 if pa.admin2 == pb.admin2 else None})
+            return road, road.name, 2
+    return None
+
+
+def country_code(value: str | None) -> str | None:
+    return to_iso2(value) if value else None
+
+
+def country_from_text(text: str) -> str | None:
+    """The country a text is most about, from its demonyms and adjectives ("Syrian", "Iraqi")."""
+    votes: Counter[str] = Counter()
+    for word in re.findall(r"\b[A-Z][a-z]+(?:ian|ean|ese|ish|i|an|ic)\b", text):
+        cc = demonym_country(word)
+        if cc:
+            votes[cc] += 1
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def iso3(iso2: str) -> str | None:
+    country = pycountry.countries.get(alpha_2=iso2)
+    return country.alpha_3 if country else None
