@@ -53,12 +53,12 @@ PERSON_NOUNS = (
 _PERSON = re.compile(rf"\b(?:{PERSON_NOUNS})\b", re.I)
 _KILLED_AFTER = re.compile(
     r"\b(killed|dead|died|dies|executed|murdered|massacred|slain|slaughtered|beheaded|lost (?:their|his|her) li(?:v|f)es?|"
-    r"perished|fatalities|deaths|were shot dead|shot dead|lynched|burned to death|bodies)\b", re.I)
+    r"perished|fatalities|fatality|deaths|were shot dead|shot dead|lynched|burned to death|bodies)\b", re.I)
 _KILLED_BEFORE = re.compile(
     r"\b(killing|killed|kill|kills|leaving|left|claimed the li(?:v|f)es? of|death toll(?: \w+)*?(?: to| at| of)?|toll(?: \w+)? to|"
     r"executed|execution of|executing|murdered|murdering|massacred|massacre of|slaughtered|beheaded|"
     r"shot dead|shooting dead|bodies of|deaths of|dead|death of|killed a total of|executed a total of|"
-    r"(?:a )?total of|lynched)\s*$", re.I)
+    r"(?:a )?total of|lynched|fatalities (?:were )?coded as|coded as)\s*$", re.I)
 _INJURED = re.compile(r"\b(injur\w*|wound\w*|hurt|maimed|hospitali[sz]ed)\b", re.I)
 _INJURED_BEFORE = re.compile(r"\b(injuring|wounding|injured|wounded|injuries to|leaving|left)\s*$", re.I)
 _CAPTURED = re.compile(

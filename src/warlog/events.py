@@ -55,6 +55,14 @@ _SOURCE_PATTERNS = [
 _SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|report by|told|cited|quoted|claimed|estimated|documented|recorded)\b", re.I)
 
 ARMED_INTER = {1, 2, 3, 4, 8}
+_PROTESTERS_ARRESTED = re.compile(
+    r"\b(?:arrested|detained|rounded up)\s+(?:\w+\s+){0,3}(?:protesters|demonstrators|participants|people|of them|activists|students)\b"
+    r"|\b(?:protesters?|demonstrators?|participants?|activists?|students?|people|\d+)\s+(?:\w+\s+){0,2}(?:were|was)\s+(?:arrested|detained)\b", re.I)
+_DIRECT_FIGHT = re.compile(
+    r"\b(clash\w*|fighting|fought|gunfights?|fire ?fights?|exchang\w+ (?:of )?(?:gun)?fire|battle\w*|ambush\w*|skirmish\w*|"
+    r"stormed|shoot-?outs?|exchang\w+ (?:\w+ )?(?:fire|shots|artillery|shells|mortars?|rockets?)|in both directions)\b", re.I)
+_LIGHT_ARMS = re.compile(r"\b(small arms|machine ?guns?|gunfire|shots|bursts? of fire|rifles?|sniper\w*)\b", re.I)
+_REMOTE_WEAPON = re.compile(r"\b(shell\w*|artillery|mortars?|rockets?|missiles?|air ?strikes?|drones?|bombard\w*|grenade launchers?|Katyushas?|Grads?)\b", re.I)
 
 
 @dataclass
@@ -165,7 +173,7 @@ class Extractor:
             if _CAPTION.search(s_text):
                 para_caption[para] = True
             s.no_casualties = reports_no_casualties(s_text)
-            s.tally = bool(_TALLY.search(s_text))
+            s.tally = bool(_TALLY.search(s_text)) and not any(d.value.precision == DAY for d in s.event_dates)
             s.estimate = bool(_ESTIMATE.search(s_text)) and any("members" in c.kinds for c in counts)
             s.trend = bool(_TREND.search(s_text))
             s.history = self._is_history(s, document.published)
@@ -256,13 +264,13 @@ class Extractor:
             if protest:
                 if "Excessive force against protesters" in scores and re.search(r"\b(killed|dead|died|shot)\b", text, re.I):
                     return "Excessive force against protesters"
-                if "Protest with intervention" in scores or ("Arrests" in scores):
+                if "Protest with intervention" in scores or _PROTESTERS_ARRESTED.search(text):
                     return "Protest with intervention"
                 return "Peaceful protest"
         if "Sexual violence" in scores:
             return "Sexual violence"
         weapon_types = ["Chemical weapon", "Suicide bomb", "Air/drone strike", "Grenade", "Remote explosive/landmine/IED", "Shelling/artillery/missile attack"]
-        direct_fight = re.search(r"\b(clash\w*|fighting|fought|gunfights?|firefights?|exchanged? (?:of )?(?:gun)?fire|battle\w*|ambush\w*|skirmish\w*|stormed)\b", text, re.I)
+        direct_fight = _DIRECT_FIGHT.search(text) or _LIGHT_ARMS.search(first.text)
         if "Government regains territory" in scores and scores["Government regains territory"] >= 5:
             return "Government regains territory"
         if "Non-state actor overtakes territory" in scores and scores["Non-state actor overtakes territory"] >= 5:
@@ -270,7 +278,7 @@ class Extractor:
         for w in weapon_types[:2]:
             if w in scores:
                 return w
-        if direct_fight and not re.search(r"\b(air ?strikes?|drone strikes?|shell(?:ed|ing))\b", first.text, re.I):
+        if direct_fight:
             if "Disrupted weapons use" in scores and scores["Disrupted weapons use"] > scores.get("Armed clash", 0):
                 return "Disrupted weapons use"
             return "Armed clash"
@@ -410,8 +418,6 @@ class Extractor:
 
     def _event(self, inc: Incident, document: Document, doc: Doc) -> Event | None:
         text = inc.text
-        if is_non_conflict(text) and not any(a.actor.inter in ARMED_INTER - {3} for s in inc.sentences for a in s.actors):
-            return None
         place = self._place(inc, document.country)
         country_iso2 = None
         if place is not None:
@@ -431,6 +437,9 @@ class Extractor:
         sub_event = self._sub_event(inc, victims_civilian, len(armed))
         if sub_event is None:
             return None
+        if event_type_of(sub_event) in ("Battles", "Violence against civilians", "Explosions/Remote violence") \
+                and is_non_conflict(text) and not armed:
+            return None  # a flood, a gas explosion, a crash: deaths, but no one fought
         actor1, actor2 = self._actors(inc, sub_event, country_iso2, when)
         killed, low, high, qualifier = self._fatalities(inc)
         injured = self._sum_kind(inc, "injured")
