@@ -61,6 +61,15 @@ _PROTESTERS_ARRESTED = re.compile(
 _DIRECT_FIGHT = re.compile(
     r"\b(clash\w*|fighting|fought|gunfights?|fire ?fights?|exchang\w+ (?:of )?(?:gun)?fire|battle\w*|ambush\w*|skirmish\w*|"
     r"stormed|shoot-?outs?|exchang\w+ (?:\w+ )?(?:fire|shots|artillery|shells|mortars?|rockets?)|in both directions)\b", re.I)
+_TERRITORY = re.compile(
+    r"\b(?:captured|seized|took (?:full )?control of|taken control of|took over|overran|overrun|occupied|recaptured|retook|regained|liberated|"
+    r"pushed (?:\w+ ){0,4}(?:out of|back from|from)|drove (?:\w+ ){0,4}(?:out of|back from|from)|drove back|pushed back|gained control (?:of|over)|"
+    r"advanced (?:into|to|on)|entered|stormed|seizing|capturing)\b[^.;]{0,60}?\b(?:towns?|villages?|city|district|areas?|territor\w+|port|bases?|air ?base|"
+    r"neighbou?rhoods?|hills?|hill posts|posts?|positions?|strongholds?|region|enclave|ground|airport|provinces?|checkpoints?|fronts?|outskirts)\b", re.I)
+_STATE_AGENT = re.compile(r"\b(?:government|army|troops|military|regime|soldiers|national guard|armed forces|federal|state forces|pro-government|loyalist)\b", re.I)
+_PROTEST_FIGHT = re.compile(
+    r"\b(?:clash(?:ed|es)? (?:with|between)|clashes broke out|fought|violent (?:protests?|demonstrations?|clashes)|turned violent|"
+    r"violence (?:erupted|broke out|flared))\b", re.I)
 _LIGHT_ARMS = re.compile(r"\b(small arms|machine ?guns?|gunfire|shots|bursts? of fire|rifles?|sniper\w*)\b", re.I)
 _REMOTE_WEAPON = re.compile(r"\b(shell\w*|artillery|mortars?|rockets?|missiles?|air ?strikes?|drones?|bombard\w*|grenade launchers?|Katyushas?|Grads?)\b", re.I)
 
@@ -259,8 +268,9 @@ class Extractor:
         if protest or scores.get("Violent demonstration") or scores.get("Mob violence"):
             if scores.get("Mob violence", 0) >= max(protest, scores.get("Violent demonstration", 0)) and scores.get("Mob violence"):
                 return "Mob violence"
-            if scores.get("Violent demonstration", 0) >= 4 or (protest and re.search(r"\b(?:threw|pelted|burn(?:ed|t|ing)|vandali|clashed)\b", text, re.I)):
-                return "Violent demonstration"
+            if scores.get("Violent demonstration", 0) >= 4 or _PROTEST_FIGHT.search(text):
+                if not ("Excessive force against protesters" in scores and re.search(r"\b(?:police|security forces|troops|soldiers)\b[^.]{0,40}\b(?:killed|shot)\b", text, re.I)):
+                    return "Violent demonstration"
             if protest:
                 if "Excessive force against protesters" in scores and re.search(r"\b(killed|dead|died|shot)\b", text, re.I):
                     return "Excessive force against protesters"
@@ -271,17 +281,21 @@ class Extractor:
             return "Sexual violence"
         weapon_types = ["Chemical weapon", "Suicide bomb", "Air/drone strike", "Grenade", "Remote explosive/landmine/IED", "Shelling/artillery/missile attack"]
         direct_fight = _DIRECT_FIGHT.search(text) or _LIGHT_ARMS.search(first.text)
-        if "Government regains territory" in scores and scores["Government regains territory"] >= 5:
-            return "Government regains territory"
-        if "Non-state actor overtakes territory" in scores and scores["Non-state actor overtakes territory"] >= 5:
-            return "Non-state actor overtakes territory"
+        territory = _TERRITORY.search(first.text)
+        if territory and not first.no_casualties:
+            agent_text = first.text[:territory.start()]
+            if _STATE_AGENT.search(agent_text) or re.search(r"\b(?:regained|recaptured|retook|liberated)\b", territory.group(0), re.I):
+                return "Government regains territory"
+            if agent_text.strip():
+                return "Non-state actor overtakes territory"
         for w in weapon_types[:2]:
             if w in scores:
                 return w
         if direct_fight:
-            if "Disrupted weapons use" in scores and scores["Disrupted weapons use"] > scores.get("Armed clash", 0):
-                return "Disrupted weapons use"
             return "Armed clash"
+        if "Disrupted weapons use" in scores and not re.search(
+                r"\b(?:exploded|went off|killed|died|dead|injured|wounded|blast|fired|launched|raid\w*|attack\w*)\b", first.text, re.I):
+            return "Disrupted weapons use"
         if "Disrupted weapons use" in scores and scores["Disrupted weapons use"] >= max((scores.get(w, 0) for w in weapon_types), default=0):
             return "Disrupted weapons use"
         best_weapon = max(weapon_types, key=lambda w: scores.get(w, 0.0))
