@@ -55,6 +55,9 @@ _SOURCE_PATTERNS = [
 _SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|report by|told|cited|quoted|claimed|estimated|documented|recorded)\b", re.I)
 
 ARMED_INTER = {1, 2, 3, 4, 8}
+_UNIT = re.compile(
+    r"\b(\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth)\s+(?:Army\s+|Armou?red\s+|Infantry\s+|Mechani[sz]ed\s+|Motori[sz]ed\s+|Special\s+Forces\s+|Airborne\s+)?"
+    r"(Division|Brigade|Regiment|Battalion|Corps)\b")
 _PROTESTERS_ARRESTED = re.compile(
     r"\b(?:arrested|detained|rounded up)\s+(?:\w+\s+){0,3}(?:protesters|demonstrators|participants|people|of them|activists|students)\b"
     r"|\b(?:protesters?|demonstrators?|participants?|activists?|students?|people|\d+)\s+(?:\w+\s+){0,2}(?:were|was)\s+(?:arrested|detained)\b", re.I)
@@ -455,6 +458,14 @@ class Extractor:
                 and is_non_conflict(text) and not armed:
             return None  # a flood, a gas explosion, a crash: deaths, but no one fought
         actor1, actor2 = self._actors(inc, sub_event, country_iso2, when)
+        unit = next((m for sent in inc.sentences for m in _UNIT.finditer(sent.text)), None)
+        if unit is not None:
+            # the unit as the report names it ("a unit of the 11th Army Division" -> 11th Division)
+            unit_name = f"{unit.group(1)} {unit.group(2)}"
+            for actor in (actor1, actor2):
+                if actor is not None and actor.inter in (1, 8) and actor.name.startswith(("Military", "Police")):
+                    actor.associate = unit_name
+                    break
         killed, low, high, qualifier = self._fatalities(inc)
         injured = self._sum_kind(inc, "injured")
         captured = self._sum_kind(inc, "captured")
@@ -526,10 +537,12 @@ class Extractor:
                     doc_source = self._reported_by(" ".join(x.text for x in sentences)) or ""
                 source = doc_source or None
             where = [p.text for p in s.places]
-            if s.tally and _TALLY_CONTINUES.search(s.text) and last_tally is not None and not where:
-                where = [p.text for p in last_tally.places]
             evidence = [Span(start=s.start, end=s.end, text=s.text)]
             period_start, period_end = self._claim_period(s, published)
+            if s.tally and _TALLY_CONTINUES.search(s.text) and last_tally is not None:
+                # "At the same time, ...": the same period and area as the tally before it
+                period_start, period_end = self._claim_period(last_tally, published)
+                where = where or [p.text for p in last_tally.places]
             if s.estimate:
                 for c in s.counts:
                     if "members" in c.kinds:
