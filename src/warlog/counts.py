@@ -74,7 +74,7 @@ _NOT_COUNT_AFTER = re.compile(
     r"dollars?|usd|euros?|pounds?|tons?|tonnes?|kg|rounds|shells|rockets|missiles|mortars?|vehicles?|houses?|homes?|"
     r"buildings?|villages?|towns?|cities|districts?|provinces?|times|o'clock|am|pm|a\.m|p\.m|mm|caliber|calibre)\b",
     re.I)
-_MONTH_NEAR = re.compile(r"(january|february|march|april|may|june|july|august|september|october|november|december)\W*$", re.I)
+_MONTH_NEAR = re.compile(r"(january|february|march|april|may|june|july|august|september|october|november|december)\.?\s*$", re.I)
 _MONTH_AFTER = re.compile(r"^\W*(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
 _ZERO = re.compile(
     r"\b(no|neither|nor|without)\s+(?:\w+\s+){0,2}?(casualties|fatalities|deaths|injuries|one was (?:killed|hurt|injured)|"

@@ -55,6 +55,7 @@ _SOURCE_PATTERNS = [
 _SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|report by|told|cited|quoted|claimed|estimated|documented|recorded)\b", re.I)
 
 ARMED_INTER = {1, 2, 3, 4, 8}
+_REFERS_BACK = re.compile(r"\s*(?:The|It|They|This|These|He|She|Its|Their)\b(?!\s+(?:same|other|next|following|previous)\b)")
 _UNIT = re.compile(
     r"\b(\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth)\s+(?:Army\s+|Armou?red\s+|Infantry\s+|Mechani[sz]ed\s+|Motori[sz]ed\s+|Special\s+Forces\s+|Airborne\s+)?"
     r"(Division|Brigade|Regiment|Battalion|Corps)\b")
@@ -135,11 +136,11 @@ def _paragraph_index(text: str, start: int, breaks: list[int]) -> int:
     return lo
 
 
-def _sentence_dates(sent: SpacySpan, published: date | None) -> list[DateMention]:
+def _sentence_dates(sent: SpacySpan, date_ents: list[SpacySpan], published: date | None) -> list[DateMention]:
     found: list[DateMention] = []
     text = sent.doc.text
-    for ent in sent.ents:
-        if ent.label_ != "DATE":
+    for ent in date_ents:
+        if not (sent.start_char <= ent.start_char < sent.end_char):
             continue
         value = resolve_date(ent.text, published)
         if value is None:
@@ -166,6 +167,9 @@ class Extractor:
         breaks = [m.end() for m in re.finditer(r"\n\s*\n|\n", text)]
         places = geo.places_in_doc(doc, document.country)
         actor_mentions = self.actors.find(text)
+        # A group's name is not a place: "Al-Shabaab" is not Shabab in Iran.
+        places = [p for p in places if not any(a.start <= p.start < a.end or p.start <= a.start < p.end for a in actor_mentions)]
+        date_ents = [e for e in doc.ents if e.label_ == "DATE"]
         sentences: list[Sentence] = []
         para_caption: dict[int, bool] = {}
         for i, sent in enumerate(doc.sents):
@@ -178,7 +182,7 @@ class Extractor:
             counts = find_counts(s_text, start) if (cues or re.search(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozen|several|hundreds)\b", s_text, re.I)) else []
             s = Sentence(
                 index=i, start=start, end=end, text=s_text, paragraph=para, cues=cues, counts=counts,
-                dates=_sentence_dates(sent, document.published),
+                dates=_sentence_dates(sent, date_ents, document.published),
                 places=[p for p in places if start <= p.start < end],
                 actors=[a for a in actor_mentions if start <= a.start < end],
             )
@@ -193,6 +197,14 @@ class Extractor:
         for s in sentences:
             if para_caption.get(s.paragraph):
                 s.caption = True
+        # Captions sit between paragraphs of the story: they do not separate its parts.
+        block, last_para = -1, None
+        for s in sentences:
+            if s.caption:
+                continue
+            if s.paragraph != last_para:
+                block, last_para = block + 1, s.paragraph
+            s.paragraph = block
         for prev, s in zip(sentences, sentences[1:]):
             if prev.tally and s.paragraph - prev.paragraph <= 1 and _TALLY_CONTINUES.search(s.text) and not s.event_dates:
                 s.tally = True
@@ -240,7 +252,8 @@ class Extractor:
                     same_paragraph = s.paragraph == current.sentences[-1].paragraph
                     refines = bool(date_value and current.date and current.date.contains(date_value))
                     casualties = any(c.kinds & {"killed", "injured", "captured"} for c in s.counts) or s.no_casualties
-                    if same_paragraph or refines or (casualties and not date_value):
+                    refers_back = bool(_REFERS_BACK.match(s.text)) and not date_value
+                    if same_paragraph or refines or ((casualties or refers_back) and not date_value):
                         current.sentences.append(s)
                         if date_value and (current.date is None or
                                            (current.date.contains(date_value) and date_value.precision < current.date.precision)):
