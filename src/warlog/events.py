@@ -55,7 +55,10 @@ _SOURCE_PATTERNS = [
 _SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|report by|told|cited|quoted|claimed|estimated|documented|recorded)\b", re.I)
 
 ARMED_INTER = {1, 2, 3, 4, 8}
-_REFERS_BACK = re.compile(r"\s*(?:The|It|They|This|These|He|She|Its|Their)\b(?!\s+(?:same|other|next|following|previous)\b)")
+_TARGET_BEFORE = re.compile(r"\b(?:against|on|at|targeting|with|of|from)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?$", re.I)
+_DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that|its|their|these|those)\s+(?:[\w-]+\s+){0,3}$", re.I)
+_COMMENTARY = re.compile(r"\b(?:say|says|believe|believes|warn|warns|argue|argues|shows|suggests|fear|fears|think|thinks)\b")
+_REFERS_BACK = re.compile(r"\W*(?:The|It|They|This|These|He|She|Its|Their)\b(?!\s+(?:same|other|next|following|previous)\b)")
 _UNIT = re.compile(
     r"\b(\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth)\s+(?:Army\s+|Armou?red\s+|Infantry\s+|Mechani[sz]ed\s+|Motori[sz]ed\s+|Special\s+Forces\s+|Airborne\s+)?"
     r"(Division|Brigade|Regiment|Battalion|Corps)\b")
@@ -105,6 +108,7 @@ class Sentence:
     estimate: bool = False
     trend: bool = False
     no_casualties: bool = False
+    commentary: bool = False
 
     @property
     def event_dates(self) -> list[DateMention]:
@@ -119,6 +123,7 @@ class Sentence:
 class Incident:
     sentences: list[Sentence] = field(default_factory=list)
     date: ResolvedDate | None = None
+    document_places: list = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -150,7 +155,8 @@ def _sentence_dates(sent: SpacySpan, date_ents: list[SpacySpan], published: date
         if value is None:
             continue
         before = text[max(sent.start_char, ent.start_char - 40):ent.start_char]
-        report = bool(_REPORT_VERB_BEFORE.search(before)) or bool(re.search(r"\b(?:a|an|the|its|their)\s+$", before) and re.match(r"\s*(?:report|statement|video|study|survey|assessment)", text[ent.end_char:ent.end_char + 15], re.I))
+        dateline = bool(re.fullmatch(r"\s*[A-Z][A-Z .'’-]{2,}(?:,\s*[A-Z][\w .'’-]+)?,?\s*", text[sent.start_char:ent.start_char]))
+        report = dateline or bool(_REPORT_VERB_BEFORE.search(before)) or bool(re.search(r"\b(?:a|an|the|its|their)\s+$", before) and re.match(r"\s*(?:report|statement|video|study|survey|assessment)", text[ent.end_char:ent.end_char + 15], re.I))
         found.append(DateMention(ent.start_char, ent.end_char, ent.text, value, report))
     return found
 
@@ -189,6 +195,7 @@ class Extractor:
             if _CAPTION.search(s_text):
                 para_caption[para] = True
             s.no_casualties = reports_no_casualties(s_text)
+            s.commentary = bool(_COMMENTARY.search(s_text)) and not s.counts and not s.event_dates
             s.tally = bool(_TALLY.search(s_text)) and not any(d.value.precision == DAY for d in s.event_dates)
             s.estimate = bool(_ESTIMATE.search(s_text)) and any("members" in c.kinds for c in counts)
             s.trend = bool(_TREND.search(s_text))
@@ -229,6 +236,11 @@ class Extractor:
     def _is_incident_start(self, s: Sentence, first_paragraphs: bool) -> bool:
         if not s.cues or s.caption or s.history or s.tally or s.estimate or s.trend:
             return False
+        if s.commentary and not first_paragraphs:
+            return False
+        if not first_paragraphs and all(_DEFINITE_BEFORE.search(s.text[max(0, c.start - s.start - 40):c.start - s.start]) for c in s.cues) \
+                and not s.event_dates and not s.counts:
+            return False  # "the attack", "the ambush": a reference to an incident told elsewhere
         if _GENERIC_CLAIM.search(s.text) and not s.event_dates:
             return False
         concrete = bool(s.event_dates) or any(c.kinds & {"killed", "injured", "captured"} for c in s.counts) \
@@ -240,7 +252,7 @@ class Extractor:
         current: Incident | None = None
         short = len(sentences) <= 6
         for s in sentences:
-            if s.caption or s.history or s.tally or s.estimate or s.trend:
+            if s.caption or s.history or s.tally or s.estimate or s.trend or (s.commentary and not short):
                 continue
             first_paras = short or s.paragraph <= 1
             dates = s.event_dates
@@ -251,9 +263,7 @@ class Extractor:
                 if not explicit_new and not conflicting:
                     same_paragraph = s.paragraph == current.sentences[-1].paragraph
                     refines = bool(date_value and current.date and current.date.contains(date_value))
-                    casualties = any(c.kinds & {"killed", "injured", "captured"} for c in s.counts) or s.no_casualties
-                    refers_back = bool(_REFERS_BACK.match(s.text)) and not date_value
-                    if same_paragraph or refines or ((casualties or refers_back) and not date_value):
+                    if same_paragraph or refines or (not date_value and (s.cues or s.counts or s.no_casualties)):
                         current.sentences.append(s)
                         if date_value and (current.date is None or
                                            (current.date.contains(date_value) and date_value.precision < current.date.precision)):
@@ -296,7 +306,8 @@ class Extractor:
         if "Sexual violence" in scores:
             return "Sexual violence"
         weapon_types = ["Chemical weapon", "Suicide bomb", "Air/drone strike", "Grenade", "Remote explosive/landmine/IED", "Shelling/artillery/missile attack"]
-        direct_fight = _DIRECT_FIGHT.search(text) or _LIGHT_ARMS.search(first.text)
+        opening = " ".join(x.text for x in inc.sentences if x.paragraph == first.paragraph)
+        direct_fight = _DIRECT_FIGHT.search(opening) or _LIGHT_ARMS.search(first.text)
         territory = _TERRITORY.search(first.text)
         if territory and not first.no_casualties:
             agent_text = first.text[:territory.start()]
@@ -356,6 +367,22 @@ class Extractor:
             precision = 1
         return best.place, best.place.name, precision
 
+    def _document_place(self, inc: Incident):
+        """No place in the incident's own sentences: the place the report is datelined or
+        mostly about (a headline, "KISII, Kenya -"), at the precision of what it is."""
+        mentions = [p for p in inc.document_places if p.place is not None]
+        if not mentions:
+            return None
+        sub = [p for p in mentions if not p.is_country]
+        pool = sub or mentions
+        counts: dict[str, int] = {}
+        for p in pool:
+            counts[p.place.place_id] = counts.get(p.place.place_id, 0) + 1
+        best = max(pool, key=lambda p: (counts[p.place.place_id], -p.start))
+        fclass = best.place.feature_class
+        precision = 3 if best.is_country or best.is_admin1 or fclass in ("A", "L") else 2
+        return best.place, best.place.name, precision
+
     def _reported_by(self, text: str) -> str | None:
         if not _SOURCE_CUE.search(text):
             return None
@@ -366,6 +393,28 @@ class Extractor:
                     return name
                 word = m.group(0).strip()
                 return word[0].upper() + word[1:]
+        return None
+
+    @staticmethod
+    def _perpetrator(inc: Incident, armed: list[tuple[ActorMention, Actor, bool]]) -> Actor | None:
+        """Who acted: an agent ("killed by X"), else the subject before the first act in the
+        opening sentence, else a named armed group elsewhere in the incident ("X claimed the attack")."""
+        if not armed:
+            return None
+        first = inc.sentences[0]
+        cue_at = min((c.start for c in first.cues), default=first.end)
+
+        def specific(c) -> bool:
+            text = c[0].text
+            return not (text[:1].lower() + text[1:]).islower() and not c[1].name.startswith("Unidentified")
+
+        agents = [c for c in armed if c[2]]
+        before = [c for c in armed if first.start <= c[0].start < cue_at
+                  and not _TARGET_BEFORE.search(first.text[max(0, c[0].start - first.start - 20):c[0].start - first.start])]
+        non_state_named = [c for c in armed if specific(c) and c[1].inter in (2, 3, 4)]
+        for pool in ([c for c in agents if specific(c)], [c for c in before if specific(c)], agents, before, non_state_named, armed):
+            if pool:
+                return pool[0][1]
         return None
 
     def _actors(self, inc: Incident, sub_event: str, country: str | None, when: date | None) -> tuple[Actor | None, Actor | None]:
@@ -401,7 +450,7 @@ class Extractor:
             a1 = next((a for m, a, ag in resolved if a.inter == 5), None) or self.actors.resolve("rioters", country, when)
             a2 = next((a for m, a, ag in resolved if a.inter in (1, 7) and a.name != a1.name), None)
             return a1, a2
-        perpetrator = pick(armed)
+        perpetrator = self._perpetrator(inc, armed)
         if event_type == "Violence against civilians":
             a1 = perpetrator or self.actors.fallback(country)
             return a1, civilians or self.actors.resolve("civilians", country, when)
@@ -438,6 +487,9 @@ class Extractor:
     def extract(self, doc: Doc, document: Document) -> Extraction:
         sentences = self._sentences(doc, document)
         incidents = self._incidents(sentences, document)
+        all_places = [p for s in sentences for p in s.places]
+        for inc in incidents:
+            inc.document_places = all_places
         events: list[Event] = []
         for inc in incidents:
             event = self._event(inc, document, doc)
@@ -448,7 +500,7 @@ class Extractor:
 
     def _event(self, inc: Incident, document: Document, doc: Doc) -> Event | None:
         text = inc.text
-        place = self._place(inc, document.country)
+        place = self._place(inc, document.country) or self._document_place(inc)
         country_iso2 = None
         if place is not None:
             country_iso2 = place[0].country
@@ -471,6 +523,7 @@ class Extractor:
                 and is_non_conflict(text) and not armed:
             return None  # a flood, a gas explosion, a crash: deaths, but no one fought
         actor1, actor2 = self._actors(inc, sub_event, country_iso2, when)
+        actor1, actor2 = _without_placeholders(actor1), _without_placeholders(actor2)
         unit = next((m for sent in inc.sentences for m in _UNIT.finditer(sent.text)), None)
         if unit is not None:
             # the unit as the report names it ("a unit of the 11th Army Division" -> 11th Division)
@@ -622,6 +675,21 @@ class Extractor:
         if not killed:
             return 0, None, None, None
         return _combine(killed)
+
+
+def _without_placeholders(actor: Actor | None) -> Actor | None:
+    """Without a country, "Protesters ({country})" is written "Protesters"."""
+    if actor is None or ("{" not in actor.name and "{" not in (actor.associate or "")):
+        return actor
+
+    def clean(name: str | None) -> str | None:
+        if not name:
+            return name
+        name = re.sub(r"\s*\(\{\w+\}\)", "", name)
+        name = re.sub(r"\s+of\s+\{\w+\}", "", name)
+        return re.sub(r"\{\w+\}", "", name).strip() or None
+
+    return actor.model_copy(update={"name": clean(actor.name), "associate": clean(actor.associate)})
 
 
 def _claim_what(s: Sentence, c: CountMention) -> str:
