@@ -72,7 +72,9 @@ _BOUNDARY = re.compile(r"[;:]|\bwhile\b|\bwhereas\b|\bbut\b", re.I)
 _NOT_COUNT_AFTER = re.compile(
     r"^\s*(?:-|–)?\s*(?:years?|months?|weeks?|days?|hours?|minutes?|km|kilomet|miles?|metres?|meters?|percent|per cent|%|"
     r"dollars?|usd|euros?|pounds?|tons?|tonnes?|kg|rounds|shells|rockets|missiles|mortars?|vehicles?|houses?|homes?|"
-    r"buildings?|villages?|towns?|cities|districts?|provinces?|times|o'clock|am|pm|a\.m|p\.m|mm|caliber|calibre)\b",
+    r"buildings?|villages?|towns?|cities|districts?|provinces?|times|o'clock|am|pm|a\.m|p\.m|mm|caliber|calibre|"
+    r"warehouses?|shops?|stores?|cars?|trucks?|tanks?|cattle|cows?|sheep|goats?|camels?|livestock|animals|heads? of|weapons|guns|rifles|"
+    r"hectares?|acres?|schools?|mosques?|churches|huts?|positions?|checkpoints?|drones?|aircraft|planes?|boats?)\b",
     re.I)
 _MONTH_NEAR = re.compile(r"(january|february|march|april|may|june|july|august|september|october|november|december)\.?\s*$", re.I)
 _MONTH_AFTER = re.compile(r"^\W*(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)

@@ -67,7 +67,8 @@ _PROTESTERS_ARRESTED = re.compile(
     r"|\b(?:protesters?|demonstrators?|participants?|activists?|students?|people|\d+)\s+(?:\w+\s+){0,2}(?:were|was)\s+(?:arrested|detained)\b", re.I)
 _DIRECT_FIGHT = re.compile(
     r"\b(clash\w*|fighting|fought|gunfights?|fire ?fights?|exchang\w+ (?:of )?(?:gun)?fire|battle\w*|ambush\w*|skirmish\w*|"
-    r"stormed|shoot-?outs?|exchang\w+ (?:\w+ )?(?:fire|shots|artillery|shells|mortars?|rockets?)|in both directions)\b", re.I)
+    r"stormed|shoot-?outs?|exchang\w+ (?:\w+ )?(?:fire|shots|artillery|shells|mortars?|rockets?)|in both directions|"
+    r"(?:shot|fired) back|returned fire|responded with (?:gun)?fire|reacted with gunfire)\b", re.I)
 _TERRITORY = re.compile(
     r"\b(?:captured|seized|took (?:full )?control of|taken control of|took over|overran|overrun|occupied|recaptured|retook|regained|liberated|"
     r"pushed (?:\w+ ){0,4}(?:out of|back from|from)|drove (?:\w+ ){0,4}(?:out of|back from|from)|drove back|pushed back|gained control (?:of|over)|"
@@ -665,16 +666,16 @@ class Extractor:
 
     @staticmethod
     def _sum_kind(inc: Incident, kind: str) -> int | None:
-        values = [c for s in inc.sentences for c in s.counts if kind in c.kinds]
-        if not values:
+        groups = [[c for c in s.counts if kind in c.kinds] for s in inc.sentences]
+        if not any(groups):
             return None
-        return _combine(values)[0]
+        return _combine(groups)[0]
 
     def _fatalities(self, inc: Incident) -> tuple[int, int | None, int | None, str | None]:
-        killed = [c for s in inc.sentences for c in s.counts if "killed" in c.kinds]
-        if not killed:
+        groups = [[c for c in s.counts if "killed" in c.kinds] for s in inc.sentences]
+        if not any(groups):
             return 0, None, None, None
-        return _combine(killed)
+        return _combine(groups)
 
 
 def _without_placeholders(actor: Actor | None) -> Actor | None:
@@ -703,31 +704,20 @@ def _claim_what(s: Sentence, c: CountMention) -> str:
     return f"{words} ({', '.join(verb)})" if words else ", ".join(verb)
 
 
-def _combine(counts: list[CountMention]) -> tuple[int, int | None, int | None, str | None]:
-    """Counts of the same kind in one incident: distinct groups add up ("3 soldiers and
-    2 civilians"); a later restatement ("the toll rose to 8") replaces."""
-    best = 0
-    low = high = None
-    qualifier = None
-    total_by_sentence: dict[int, int] = {}
-    for c in counts:
-        total_by_sentence.setdefault(c.start // 100000, 0)
-    # Group by proximity: counts within one sentence add; across sentences keep the largest.
-    groups: list[list[CountMention]] = []
-    for c in counts:
-        if groups and c.start - groups[-1][-1].end < 120 and not re.search(r"toll|total", c.text, re.I):
-            groups[-1].append(c)
-        else:
-            groups.append([c])
-    sums = []
-    for g in groups:
-        b = sum(c.best for c in g)
-        lo = sum((c.low if c.low is not None else c.best) for c in g) if any(c.low is not None for c in g) else None
-        hi = sum((c.high if c.high is not None else c.best) for c in g) if any(c.high is not None for c in g) else None
-        q = next((c.qualifier for c in g if c.qualifier != "exact"), None)
-        sums.append((b, lo, hi, q))
-    best, low, high, qualifier = max(sums, key=lambda t: t[0])
-    return best, low, high, qualifier
+def _combine(by_sentence: list[list[CountMention]]) -> tuple[int, int | None, int | None, str | None]:
+    """Counts of one kind in one incident.  Within a sentence distinct groups add up
+    ("3 soldiers and 2 civilians were killed"); across sentences a count restates or updates
+    ("... killing two. Two fatalities."), so the largest sentence total is kept."""
+    totals = []
+    for group in by_sentence:
+        if not group:
+            continue
+        best = sum(c.best for c in group)
+        low = sum((c.low if c.low is not None else c.best) for c in group) if any(c.low is not None for c in group) else None
+        high = sum((c.high if c.high is not None else c.best) for c in group) if any(c.high is not None for c in group) else None
+        qualifier = next((c.qualifier for c in group if c.qualifier != "exact"), None)
+        totals.append((best, low, high, qualifier))
+    return max(totals, key=lambda t: t[0])
 
 
 _EXTRACTOR: Extractor | None = None
