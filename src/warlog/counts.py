@@ -58,7 +58,7 @@ _KILLED_BEFORE = re.compile(
     r"\b(killing|killed|kill|kills|leaving|left|claimed the li(?:v|f)es? of|death toll(?: \w+)*?(?: to| at| of)?|toll(?: \w+)? to|"
     r"executed|execution of|executing|murdered|murdering|massacred|massacre of|slaughtered|beheaded|"
     r"shot dead|shooting dead|bodies of|deaths of|dead|death of|killed a total of|executed a total of|"
-    r"(?:a )?total of|lynched|fatalities (?:were )?coded as|coded as)\s*$", re.I)
+    r"killed a total of|executed a total of|lynched)\s*$", re.I)
 _INJURED = re.compile(r"\b(injur\w*|wound\w*|hurt|maimed|hospitali[sz]ed)\b", re.I)
 _INJURED_BEFORE = re.compile(r"\b(injuring|wounding|injured|wounded|injuries to|leaving|left)\s*$", re.I)
 _CAPTURED = re.compile(
@@ -211,6 +211,11 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             kinds.add("injured")
         if kinds:
             found.append(CountMention(m.start() + offset, m.end() + offset, m.group(0), 1, None, None, "exact", kinds))
+    # "Two Somali citizens and four Kenyan citizens died": the first group shares the verb.
+    for a, b in zip(found, found[1:]):
+        if not a.kinds and b.kinds and b.start - a.end < 60 and re.fullmatch(r"[\w\s'-]*\band\s+", text[a.end - offset:b.start - offset]):
+            a.kinds = set(b.kinds)
+    found = [c for c in found if c.kinds or _PERSON.match(text[c.end - offset:].strip())]
     # "... captured eight soldiers ... then executed them": the captives' number is the dead's.
     if re.search(r"\b(executed|killed|murdered|shot|beheaded|slaughtered)\s+(?:all\s+of\s+)?(them|all of them|the (?:prisoners|hostages|captives))\b", text, re.I):
         for c in found:

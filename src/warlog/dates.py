@@ -91,6 +91,7 @@ def _parser_for(published: date | None) -> DateDataParser:
 def resolve_date(expression: str, published: date | None) -> ResolvedDate | None:
     """Resolve a date expression; None when it is not a date or cannot be anchored."""
     text = re.sub(r"\s+", " ", expression.strip().strip(",.;:()")).strip()
+    text = re.sub(r"^(?:around|about|approximately|circa|on or about|on or around|as of|by|since|until|from)\s+", "", text, flags=re.I)
     low = text.lower()
     if not text or len(text) > 60:
         return None

@@ -56,6 +56,7 @@ _SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|report b
 
 ARMED_INTER = {1, 2, 3, 4, 8}
 _TARGET_BEFORE = re.compile(r"\b(?:against|on|at|targeting|with|of|from)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?$", re.I)
+_CODED_FATALITIES = re.compile(r"\bfatalit(?:y|ies)\b[^.]{0,30}?\bcoded as (\d+)\b", re.I)
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that|its|their|these|those)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _COMMENTARY = re.compile(r"\b(?:say|says|believe|believes|warn|warns|argue|argues|shows|suggests|fear|fears|think|thinks)\b")
 _REFERS_BACK = re.compile(r"\W*(?:The|It|They|This|These|He|She|Its|Their)\b(?!\s+(?:same|other|next|following|previous)\b)")
@@ -672,6 +673,10 @@ class Extractor:
         return _combine(groups)[0]
 
     def _fatalities(self, inc: Incident) -> tuple[int, int | None, int | None, str | None]:
+        for s in inc.sentences:
+            coded = _CODED_FATALITIES.search(s.text)
+            if coded:  # the source's own coding of a vague toll: "Fatalities coded as 10."
+                return int(coded.group(1)), None, None, None
         groups = [[c for c in s.counts if "killed" in c.kinds] for s in inc.sentences]
         if not any(groups):
             return 0, None, None, None
