@@ -149,7 +149,13 @@ def _sentence_dates(sent: SpacySpan, date_ents: list[SpacySpan], published: date
     for ent in date_ents:
         if not (sent.start_char <= ent.start_char < sent.end_char):
             continue
-        value = resolve_date(ent.text, published)
+        ent_text, ent_start = ent.text, ent.start_char
+        day_before = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+$", text[max(0, ent.start_char - 6):ent.start_char])
+        if day_before and re.match(r"[A-Z][a-z]+\.? \d{4}$", ent_text):
+            # spaCy sometimes leaves the day out: "Around 6 | May 2020"
+            ent_text = day_before.group(0) + ent_text
+            ent_start = ent.start_char - len(day_before.group(0))
+        value = resolve_date(ent_text, published)
         if value is None:
             # "the week of March 25", "Thursday, February 2, 2016": try the last words
             parts = re.split(r",\s*", ent.text)
@@ -159,7 +165,7 @@ def _sentence_dates(sent: SpacySpan, date_ents: list[SpacySpan], published: date
         before = text[max(sent.start_char, ent.start_char - 40):ent.start_char]
         dateline = bool(re.fullmatch(r"\s*[A-Z][A-Z .'’-]{2,}(?:,\s*[A-Z][\w .'’-]+)?,?\s*", text[sent.start_char:ent.start_char]))
         report = dateline or bool(_REPORT_VERB_BEFORE.search(before)) or bool(re.search(r"\b(?:a|an|the|its|their)\s+$", before) and re.match(r"\s*(?:report|statement|video|study|survey|assessment)", text[ent.end_char:ent.end_char + 15], re.I))
-        found.append(DateMention(ent.start_char, ent.end_char, ent.text, value, report))
+        found.append(DateMention(ent_start, ent.end_char, ent_text, value, report))
     return found
 
 

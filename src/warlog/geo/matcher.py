@@ -1,0 +1,892 @@
+"""Finding places in a parsed document and deciding which place each name means.
+
+Candidates come from spaCy's entities (GPE, LOC, FAC) and from gazetteer matches of
+capitalised token n-grams the entity recogniser missed (it often tags Syrian towns as ORG or
+PERSON).  Common words, people and dates are rejected.  Demonyms ("Syrian") are country
+evidence, reported as demonym mentions, never as places of their own.
+
+Each name is then resolved among its gazetteer candidates by: the document's country focus
+(the `country_hint`, countries and demonyms named), containment ("Nayrab in Idleb",
+"al-Bukamal in Deir-ez-Zor province", "Sirwah (Marib)", "Pandi, Bulacan"), co-mentioned places
+pulling each other, the kind of place ("X province" wants a province) and population.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from warlog.records import Place
+
+from .countries import demonyms
+from .gazetteer import Candidate, Gazetteer, default_gazetteer, haversine_km
+from .names import normalise_name, skeleton, skeleton_of_key
+
+__all__ = ["ResolvedMention", "find_place_mentions", "road_between", "PlaceMatcher"]
+
+
+@dataclass
+class ResolvedMention:
+    """A place named in a document: where (character offsets) and which place (or None)."""
+
+    start: int
+    end: int
+    text: str
+    place: Place | None = None
+    is_country: bool = False
+    is_admin1: bool = False  # a province, state or region: a larger area than a town
+    is_demonym: bool = False  # "Syrian": country evidence, not a place named
+    near: bool = False  # "near X", "outskirts of X", "X countryside", "10 km north of X"
+    between: int | None = None  # index (in the returned list) of the other end of "between X and Y"
+    country: str | None = None  # ISO2 the mention is evidence for
+    label: str | None = None  # spaCy entity label, or "GAZ" for a gazetteer-only match
+    confidence: float = 0.0
+    candidates: int = 0
+
+
+def road_between(a: Place, b: Place) -> Place:
+    """The road between two places as a place of its own: the midpoint, feature class 'R'.
+
+    Event assembly codes such an event with geo_precision 2 ("a road between two towns").
+    """
+    lat = (a.latitude + b.latitude) / 2
+    lon = (a.longitude + b.longitude) / 2
+    return Place(place_id=f"road:{a.place_id}:{b.place_id}", name=f"{a.name} - {b.name} road", latitude=lat,
+                 longitude=lon, country=a.country if a.country == b.country else a.country,
+                 admin1=a.admin1 if a.admin1 == b.admin1 else a.admin1, feature_class="R", feature_code="RD",
+                 source="derived")
+
+
+# ----------------------------------------------------------------------------- word lists
+
+_ARTICLES = {"al", "el", "as", "ad", "ar", "ash", "at", "az", "an", "ez", "es", "ed", "er", "et", "adh", "ath"}
+_CONNECT = _ARTICLES | {"de", "del", "la", "le", "du", "des", "da", "do", "dos", "das", "of", "bin", "ibn",
+                        "ben", "bani", "beni", "abu", "umm", "al-", "el-", "upon", "on", "sur", "am", "im",
+                        "en", "y", "i", "the"}
+_ADMIN_WORDS = {"province", "governorate", "state", "region", "oblast", "prefecture", "department",
+                "district", "territory", "emirate", "raion", "muhafazah", "wilayah", "wilaya"}
+_TOWN_WORDS = {"city", "town", "village", "camp", "suburb", "neighbourhood", "neighborhood", "township",
+               "hamlet", "municipality"}
+_PART_WORDS = {"countryside", "outskirts", "rural", "vicinity", "environs", "area", "areas", "surroundings"}
+_DIRECTIONS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+               "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
+               "southeastern", "southwestern", "north-east", "north-west", "south-east", "south-west", "upper",
+               "lower", "greater"}
+_NEAR_BEFORE = {"near", "nearby", "outside", "outskirts", "vicinity", "around", "close", "countryside",
+                "rural", "km", "kms", "kilometres", "kilometers", "miles", "mi", "environs", "suburbs", "west",
+                "east", "north", "south", "northeast", "northwest", "southeast", "southwest"}
+_NEAR_STOP = {"in", "and", "at", "on", ",", ";", "into", "to", "from", "(", "or"}
+_MONTHS_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+                "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+# capitalised words that are also town names somewhere: never a place without the NER's word
+_COMMON = set("""
+most bat of police army navy mobile reading nice deal battle independence liberty unity victory hope friendship
+opportunity progress enterprise commerce union security defense defence justice media center centre central
+western eastern northern southern north south east west president minister general colonel governor mayor
+senator church mosque hospital school university street road square city town village county state province
+region district government ministry council court parliament congress house senate islamic muslim christian
+jewish arab arabs kurdish kurd kurds sunni shia shiite alawite druze taliban houthi houthis hamas hezbollah
+sheikh saint lake river mount sea ocean bay gulf island valley desert forces force brigade division battalion
+regiment corps party front movement committee observatory human rights health red crescent cross coalition
+alliance democratic republic national popular people liberation revolutionary free today easter christmas
+ramadan eid covid coronavirus ebola reuters afp associated press bbc cnn times post news daily herald tribune
+journal gazette chronicle star sun mail guardian telegraph independent observer express mirror record register
+bulletin monitor review world global international federal royal imperial grand great little big old new
+upper lower high long short good best first second third last next early late mr mrs ms dr sir lord lady king
+queen prince princess emir sultan pope bishop father brother sister mother son daughter man woman boy girl
+children family fire water power energy oil gas bank market trade money gold silver iron steel stone rock wood
+forest green blue black white brown gray grey orange pink purple violet rose lily ivy holly olive pearl ruby
+diamond crystal paradise eden heaven hell cat dog bear wolf eagle hawk lion tiger fox deer moose elk swan
+office department agency service services program project plan report study center commission authority
+officer officers official officials soldier soldiers fighter fighters militants militant rebels rebel troops
+regime opposition government's god allah jesus christ lord bible quran gospel prophet saints angel angels
+home homes hall halls park parks garden gardens field fields farm farms hill hills mountain mountains beach
+spring springs falls fall summer winter autumn harbor harbour port airport station bridge tower castle fort
+palace temple tower wall gate gates mill mills bridge cove point cape island islands key keys lakes
+hurricane storm tornado flood drought quake earthquake virus flu swine bird avian influenza disease
+association foundation institute society club league team fc united city's county's state's
+according however meanwhile also after before during since until while when where although because
+monday's friday's one two three four five six seven eight nine ten hundred thousand million billion
+jr sr inc ltd co corp llc gov sen rep
+""".split())
+# AP-style US state abbreviations (the token keeps its period)
+_STATE_ABBR = {
+    "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California", "Colo.": "Colorado",
+    "Conn.": "Connecticut", "Fla.": "Florida", "Ga.": "Georgia", "Ill.": "Illinois", "Ind.": "Indiana",
+    "Kan.": "Kansas", "Kans.": "Kansas", "Ky.": "Kentucky", "La.": "Louisiana", "Md.": "Maryland",
+    "Mich.": "Michigan", "Minn.": "Minnesota", "Mo.": "Missouri", "Mont.": "Montana", "Neb.": "Nebraska",
+    "Nebr.": "Nebraska", "Nev.": "Nevada", "N.H.": "New Hampshire", "N.J.": "New Jersey", "N.M.": "New Mexico",
+    "N.Y.": "New York", "N.C.": "North Carolina", "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon",
+    "Pa.": "Pennsylvania", "R.I.": "Rhode Island", "S.C.": "South Carolina", "S.D.": "South Dakota",
+    "Tenn.": "Tennessee", "Tex.": "Texas", "Vt.": "Vermont", "Va.": "Virginia", "W.Va.": "West Virginia",
+    "W.Va": "West Virginia", "Wis.": "Wisconsin", "Wyo.": "Wyoming", "Wash.": "Washington State",
+    "Mass.": "Massachusetts", "Del.": "Delaware", "Miss.": "Mississippi",
+}
+_STATE_ABBR_RISKY = {"Wash.", "Mass.", "Del.", "Miss.", "La.", "Mo."}  # also ordinary words or titles
+_COMMON |= set("""
+street st road rd route way avenue ave boulevard blvd lane drive main metro northeast northwest southeast
+southwest city ridge grand earth titan moon mars venus capitol downtown uptown midtown county court
+chapel hills heights village villages plaza mall center college academy campus district region state
+abu wadi tall tal tell bir hay hayy umm ain ayn jabal jebel kafr deir dayr ras khan beit bayt qasr harat souq
+suq mazraa khirbat khirbet sidi ben bin bani beni nahr jisr bab qaryat ard sheikh shaykh mount tell al el
+""".split())
+_STOP_FALLBACK = {"the", "a", "an", "and", "or", "but", "in", "on", "at", "to", "for", "with", "by", "from",
+                  "as", "is", "was", "are", "were", "be", "it", "its", "this", "that", "he", "she", "they", "we"}
+
+_PLACE_PREV = {"in", "of", "from", "at", "on", "near", "to", "outside", "into", "across", "around", "the", "an", "a",
+               "toward", "towards", "via", "through", "between", ","}
+_PLACE_NEXT = {"area", "man", "woman", "men", "women", "police", "county", "city", "resident", "residents",
+               "native", "officials", "mayor", "council", "school", "schools", "hospital", "airport", "province",
+               "governorate", "district", "region", "town", "village", "countryside", "authorities", "couple",
+               "teen", "boy", "girl", "family", "families", "students", "community"}
+_LEADING_DROP = {"the"} | _DIRECTIONS | _PART_WORDS
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_NOT_PLACE_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY", "LAW",
+                     "WORK_OF_ART", "EVENT", "LANGUAGE", "PRODUCT"}
+_NAME_CHARS = re.compile(r"^[A-ZÀ-ÞĀ-žḀ-ỿ‘ʿ'][\w'’‘ʿʾ.\-]*$")
+
+
+class _Tok:
+    """A plain copy of what the matcher reads of a spaCy token (attribute access on Token is slow)."""
+
+    __slots__ = ("i", "text", "lower_", "whitespace_", "pos_", "is_stop", "is_sent_start", "like_num", "idx",
+                 "is_alpha", "doc")
+
+    def __init__(self, t, view) -> None:
+        self.i = t.i
+        self.text = t.text
+        self.lower_ = t.lower_
+        self.whitespace_ = t.whitespace_
+        self.pos_ = t.pos_
+        self.is_stop = t.is_stop
+        self.is_sent_start = bool(t.is_sent_start)
+        self.like_num = t.like_num
+        self.idx = t.idx
+        self.is_alpha = t.is_alpha
+        self.doc = view
+
+
+class _SpanView:
+    __slots__ = ("view", "start", "end")
+
+    def __init__(self, view, start: int, end: int) -> None:
+        self.view, self.start, self.end = view, start, end
+
+    @property
+    def text(self) -> str:
+        if self.end <= self.start:
+            return ""
+        a = self.view.toks[self.start]
+        b = self.view.toks[self.end - 1]
+        return self.view.text[a.idx:b.idx + len(b.text)]
+
+    @property
+    def start_char(self) -> int:
+        return self.view.toks[self.start].idx
+
+    @property
+    def end_char(self) -> int:
+        b = self.view.toks[self.end - 1]
+        return b.idx + len(b.text)
+
+    def __iter__(self):
+        return iter(self.view.toks[self.start:self.end])
+
+    def __len__(self) -> int:
+        return max(0, self.end - self.start)
+
+    def __getitem__(self, k: int):
+        return self.view.toks[self.start:self.end][k]
+
+
+class _Ent:
+    __slots__ = ("start", "end", "label_", "text", "start_char", "end_char")
+
+    def __init__(self, e) -> None:
+        self.start, self.end, self.label_, self.text = e.start, e.end, e.label_, e.text
+        self.start_char, self.end_char = e.start_char, e.end_char
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+
+class _DocView:
+    """The parsed document as plain Python values, read once."""
+
+    def __init__(self, doc) -> None:
+        self.text = doc.text
+        self.toks = [_Tok(t, self) for t in doc]
+        self.ents = [_Ent(e) for e in doc.ents]
+
+    def __len__(self) -> int:
+        return len(self.toks)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return _SpanView(self, k.start or 0, len(self.toks) if k.stop is None else k.stop)
+        return self.toks[k]
+
+    def __iter__(self):
+        return iter(self.toks)
+
+
+def _is_cap(tok) -> bool:
+    t = tok.text
+    if not t or not t[0].isupper() or tok.like_num:
+        return False
+    return bool(_NAME_CHARS.match(t)) and any(ch.isalpha() for ch in t)
+
+
+def _is_connector(tok) -> bool:
+    t = tok.text
+    if t in ("-", "‐", "‑"):
+        return tok.i > 0 and not tok.doc[tok.i - 1].whitespace_ and not tok.whitespace_
+    if t in ("'", "’", "‘", "ʿ"):
+        return not tok.whitespace_
+    return tok.lower_ in _CONNECT and t.islower()
+
+
+@dataclass
+class _Mention:
+    start_tok: int
+    end_tok: int  # exclusive
+    start: int
+    end: int
+    text: str
+    key: str
+    label: str | None
+    cands: list[Candidate] = field(default_factory=list)
+    want: str | None = None  # "admin" | "town" from a type word ("X province")
+    near: bool = False
+    part: bool = False
+    single: bool = True
+    scores: dict[int, float] = field(default_factory=dict)
+    best: Candidate | None = None
+    margin: float = 0.0
+
+
+def _want_admin(c: Candidate) -> bool:
+    return c.kind in ("admin1", "admin2", "region", "country")
+
+
+_ADM_STRIP = re.compile(r"\b(governorate|province|oblast|state|region|district|muhafazah|wilayah|prefecture|"
+                        r"department|territory|county|parish)\b")
+
+
+def _admin_key(name: str | None) -> str:
+    if not name:
+        return ""
+    return skeleton_of_key(_ADM_STRIP.sub(" ", normalise_name(name)).strip())
+
+
+class PlaceMatcher:
+    """Holds the gazetteer and word lists; `__call__(doc, country_hint)` finds and resolves places."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None, max_cands: int = 25) -> None:
+        self.gaz = gazetteer or default_gazetteer()
+        self.max_cands = max_cands
+        self._demonyms = demonyms()
+
+    # ------------------------------------------------------------------ candidate spans
+    def _ngrams(self, doc, blocked: list[bool]) -> list[tuple[int, int]]:
+        """(start_tok, end_tok) of capitalised n-grams (≤ 4 capitalised words), not in blocked tokens."""
+        spans: list[tuple[int, int]] = []
+        n = len(doc)
+        i = 0
+        while i < n:
+            tok = doc[i]
+            starts_art = (tok.lower_ in _ARTICLES and i + 2 < n and doc[i + 1].text in ("-", "‐", "‑")
+                          and _is_cap(doc[i + 2]))
+            if blocked[i] or not (_is_cap(tok) or starts_art):
+                i += 1
+                continue
+            # extend a run of capitalised words and connectors
+            j = i
+            caps = 0
+            last_cap_end = None
+            run_spans = []
+            while j < n and not blocked[j] and j - i < 10:
+                t = doc[j]
+                if _is_cap(t):
+                    caps += 1
+                    if caps > 4:
+                        break
+                    last_cap_end = j + 1
+                    run_spans.append(last_cap_end)
+                elif _is_connector(t) or (j == i and starts_art):
+                    pass
+                else:
+                    break
+                if t.whitespace_ and j + 1 < n and doc[j + 1].text in ("-",) and not doc[j + 1].whitespace_:
+                    pass
+                j += 1
+            for e in run_spans:
+                spans.append((i, e))
+            i += 1
+        return spans
+
+    def __call__(self, doc, country_hint: str | None = None) -> list[ResolvedMention]:
+        gaz = self.gaz
+        doc = _DocView(doc)
+        n = len(doc)
+        if n == 0:
+            return []
+        hint = country_hint.upper() if country_hint else None
+        ent_label = [None] * n
+        ent_of = [None] * n
+        for e in doc.ents:
+            for k in range(e.start, e.end):
+                ent_label[k] = e.label_
+                ent_of[k] = e
+
+        # demonyms: country evidence
+        demo: list[ResolvedMention] = []
+        demo_tok = [False] * n
+        focus: Counter = Counter()
+        if hint:
+            focus[hint] += 5.0
+        for e in doc.ents:
+            if e.label_ == "NORP":
+                cc = self._demonyms.get(normalise_name(e.text))
+                if cc:
+                    demo.append(self._demonym(e.start_char, e.end_char, e.text, cc))
+                    focus[cc] += 1.0
+                    for k in range(e.start, e.end):
+                        demo_tok[k] = True
+        for tok in doc:
+            if not demo_tok[tok.i] and tok.text[:1].isupper() and tok.is_alpha and ent_label[tok.i] is None:
+                cc = self._demonyms.get(normalise_name(tok.text))
+                if cc and (tok.i + 1 >= n or not _is_cap(doc[tok.i + 1]) or tok.pos_ == "ADJ"):
+                    demo.append(self._demonym(tok.idx, tok.idx + len(tok.text), tok.text, cc))
+                    focus[cc] += 1.0
+                    demo_tok[tok.i] = True
+
+        # NER place entities
+        mentions: list[_Mention] = []
+        taken = [False] * n
+        keys: set[str] = set()
+        ner_items = []
+        for e in doc.ents:
+            if e.label_ not in _PLACE_LABELS or demo_tok[e.start]:
+                continue
+            cc = self._demonyms.get(normalise_name(e.text))
+            if cc:  # "Sri Lankan" tagged as a place
+                demo.append(self._demonym(e.start_char, e.end_char, e.text, cc))
+                focus[cc] += 1.0
+                for k in range(e.start, e.end):
+                    demo_tok[k] = True
+                continue
+            s, t = e.start, e.end
+            while s < t and doc[s].lower_ == "the":
+                s += 1
+            while t > s and doc[t - 1].text in ("'s", "’s", "'", "’", ".", ",", "-"):
+                t -= 1
+            if s >= t:
+                continue
+            ner_items.append((s, t, e.label_))
+            keys.add(self._key(doc[s:t]))
+            s2 = s
+            while s2 < t - 1 and doc[s2].lower_ in _LEADING_DROP:
+                s2 += 1
+            if s2 != s:
+                keys.add(self._key(doc[s2:t]))
+            # "Idlib province", "province of Idlib", "Aleppo city"
+            words = [w.lower_ for w in doc[s2:t]]
+            if len(words) > 1 and words[-1] in _ADMIN_WORDS | _TOWN_WORDS:
+                keys.add(self._key(doc[s2:t - 1]))
+            if len(words) > 2 and words[0] in _ADMIN_WORDS | _TOWN_WORDS and words[1] == "of":
+                keys.add(self._key(doc[s2 + 2:t]))
+        # people named in full: their single names elsewhere are people too ("Lincoln said")
+        person_words = set()
+        for e in doc.ents:
+            if e.label_ == "PERSON" and len(e) > 1:
+                person_words.add(doc[e.start].text)
+                person_words.add(doc[e.end - 1].text)
+        ngram_spans = self._ngrams(doc, demo_tok)
+        ngram_keys = {}
+        for s, t in ngram_spans:
+            k = self._key(doc[s:t])
+            ngram_keys[(s, t)] = k
+            keys.add(k)
+        cands = gaz.candidates_for_keys(keys)
+
+        for s, t, label in ner_items:
+            span = doc[s:t]
+            key = self._key(span)
+            want = None
+            cs = cands.get(key, [])
+            if not cs:
+                s2 = s
+                while s2 < t - 1 and doc[s2].lower_ in _LEADING_DROP:
+                    s2 += 1
+                if s2 != s:
+                    s, span = s2, doc[s2:t]
+                    key = self._key(span)
+                    cs = cands.get(key, [])
+            words = [w.lower_ for w in span]
+            if not cs and len(words) > 1 and words[-1] in _ADMIN_WORDS | _TOWN_WORDS:
+                want = "admin" if words[-1] in _ADMIN_WORDS else "town"
+                key = self._key(doc[s:t - 1])
+                cs = cands.get(key, [])
+            elif not cs and len(words) > 2 and words[0] in _ADMIN_WORDS | _TOWN_WORDS and words[1] == "of":
+                want = "admin" if words[0] in _ADMIN_WORDS else "town"
+                key = self._key(doc[s + 2:t])
+                cs = cands.get(key, [])
+            if not cs:
+                # a known place inside the entity ("Idlib's western countryside", "Aleppo University")
+                inner = [(ss, tt) for (ss, tt) in ngram_spans if ss >= s and tt <= t and cands.get(ngram_keys[(ss, tt)])]
+                for ss, tt in sorted(inner, key=lambda st: (-(st[1] - st[0]), st[0])):
+                    acc = self._accept(doc, ss, tt, cands[ngram_keys[(ss, tt)]], ent_label, ent_of,
+                                       {hint} if hint else set(), person_words, hint)
+                    if acc:
+                        s, t, key, cs = ss, tt, ngram_keys[(ss, tt)], acc
+                        span = doc[s:t]
+                        break
+            # "Guinea" of "Guinea-Bissau", "Democratic Republic" of "... of the Congo": a longer known name
+            longer = [(ss, tt) for (ss, tt) in ngram_spans if ss == s and tt > t and cands.get(ngram_keys[(ss, tt)])
+                      and not any(taken[k] for k in range(ss, tt))]
+            if longer:
+                ss, tt = max(longer, key=lambda st: st[1])
+                t, key, cs, want = tt, ngram_keys[(ss, tt)], cands[ngram_keys[(ss, tt)]], None
+                span = doc[s:t]
+            if not cs and label == "FAC":
+                continue
+            if cs and t - s == 1:
+                low = doc[s].lower_
+                if (low in _COMMON or low in _MONTHS_DAYS or doc[s].text in person_words) and \
+                        not any(c.kind in ("country", "admin1") for c in cs):
+                    continue
+            if any(taken[k] for k in range(s, t)):
+                continue
+            m = _Mention(s, t, span.start_char, span.end_char, span.text, key, label, list(cs), want,
+                         single=(t - s == 1))
+            mentions.append(m)
+            for k in range(s, t):
+                taken[k] = True
+
+        # country focus from the names so far (countries are near-unambiguous)
+        for m in mentions:
+            top = self._top_country(m.cands)
+            if top:
+                # "Georgia" is a country and a state: weaker evidence
+                rival = any(c.kind == "admin1" and c.country != top for c in m.cands)
+                focus[top] += 0.7 if rival else 2.0
+        strong_focus = {cc for cc, w in focus.items() if w >= 2.0}
+
+        # gazetteer n-grams the NER missed, longest first
+        for s, t in sorted(ngram_spans, key=lambda st: (-(st[1] - st[0]), st[0])):
+            if any(taken[k] for k in range(s, t)):
+                continue
+            key = ngram_keys[(s, t)]
+            cs = cands.get(key)
+            if not cs:
+                continue
+            cs = self._accept(doc, s, t, cs, ent_label, ent_of, strong_focus, person_words, hint)
+            if not cs:
+                continue
+            span = doc[s:t]
+            label = ent_label[s] if ent_label[s] == ent_label[t - 1] and ent_label[s] else "GAZ"
+            mentions.append(_Mention(s, t, span.start_char, span.end_char, span.text, key, label, cs,
+                                     single=(t - s == 1)))
+            for k in range(s, t):
+                taken[k] = True
+            top = self._top_country(cs)
+            if top:
+                focus[top] += 1.0 if top in strong_focus else 0.5
+
+        mentions.sort(key=lambda m: m.start_tok)
+        if not mentions and not demo:
+            return []
+
+        # type words after / before a name; "near"
+        prev_end = 0
+        for m in mentions:
+            t = m.end_tok
+            if t < n and doc[t].lower_ in _ADMIN_WORDS and m.want is None:
+                m.want = "admin"
+            elif t < n and doc[t].lower_ in _TOWN_WORDS and m.want is None:
+                m.want = "town"
+            if t < n and doc[t].lower_ in _PART_WORDS:
+                m.near = True
+            s = m.start_tok
+            for k in range(s - 1, max(prev_end, s - 5) - 1, -1):
+                w = doc[k].lower_
+                if w in _NEAR_STOP:
+                    break
+                if w in _NEAR_BEFORE or (w == "of" and k > 0 and doc[k - 1].lower_ in _PART_WORDS | _DIRECTIONS):
+                    m.near = True
+                    break
+            prev_end = m.end_tok
+            if s > 0 and doc[s - 1].lower_ in _DIRECTIONS:
+                m.part = True
+
+        # names with no exact entry: skeleton / fuzzy within the focus country
+        top_focus = [cc for cc, _ in focus.most_common(2)]
+        for m in mentions:
+            if m.cands:
+                continue
+            if not top_focus or len(m.key) < 4:
+                continue
+            sk = skeleton_of_key(m.key)
+            found: list[Candidate] = []
+            if len(sk.replace(" ", "")) >= 4:
+                for cc in top_focus:
+                    found = gaz.candidates_for_skeleton(sk, cc, primary_only=True)
+                    if found:
+                        break
+            if not found and len(m.key) >= 6 and hint and m.label in _PLACE_LABELS:
+                fz = gaz.fuzzy_candidates(m.text, top_focus[0], limit=5, score_cutoff=90)
+                if fz:
+                    best_score = max(sc for _, sc in fz)
+                    found = [c for c, sc in fz if sc == best_score]
+            m.cands = found
+
+        named = {cc for cc in (self._top_country(m.cands) for m in mentions) if cc} | {d.country for d in demo}
+        self._resolve(doc, mentions, focus, hint, named)
+        return self._output(doc, mentions, demo)
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _key(span) -> str:
+        if len(span) == 1 and span[0].text in _STATE_ABBR:
+            return normalise_name(_STATE_ABBR[span[0].text])
+        return normalise_name(span.text)
+
+    def _demonym(self, start: int, end: int, text: str, cc: str) -> ResolvedMention:
+        c = self.gaz.country_candidate(cc)
+        return ResolvedMention(start, end, text, c.to_place() if c else None, is_country=True, is_demonym=True,
+                               country=cc, label="NORP", confidence=0.9)
+
+    @staticmethod
+    def _top_country(cs: list[Candidate]) -> str | None:
+        for c in cs:
+            if c.kind == "country":
+                return c.country
+        return None
+
+    def _accept(self, doc, s: int, t: int, cs: list[Candidate], ent_label, ent_of, focus: set[str],
+                person_words: set[str] = frozenset(), hint_cc: str | None = None):
+        """Candidates of a non-NER n-gram that make it a place, or [] to reject it."""
+        labels = {ent_label[k] for k in range(s, t)}
+        if labels & _NOT_PLACE_LABELS:
+            return []
+        single = t - s == 1
+        tok = doc[s]
+        if single and tok.text in _STATE_ABBR:
+            if tok.text in _STATE_ABBR_RISKY and not (s > 0 and doc[s - 1].text == ","):
+                return []
+            return [c for c in cs if c.kind == "admin1" and c.country == "US"]
+        person_ctx = False
+        if "PERSON" in labels:
+            e = ent_of[s]
+            if e is not None and e.label_ == "PERSON" and e.start <= s and e.end >= t:
+                if len(e) > 1:
+                    # a full name, unless it is exactly a place's name in the country in focus
+                    # (the NER often takes "Maarat al-Numan" for a person)
+                    if e.start == s and e.end == t and not single:
+                        return [c for c in cs if c.country in focus and (c.primary or c.source == "curated")]
+                    return []
+                person_ctx = True
+        if single:
+            low = tok.lower_
+            if low in _COMMON or low in _MONTHS_DAYS or tok.is_stop or low in _STOP_FALLBACK:
+                return []
+            if len(tok.text) < 3 or tok.text in person_words:
+                return []
+            dateline = tok.text.isupper() and len(tok.text) >= 4 and s + 1 < len(doc) and \
+                doc[s + 1].text in (":", ",", "-", "—", "–", "(")
+            if tok.pos_ not in ("PROPN",) and not (tok.text.isupper() and len(tok.text) <= 4) and not dateline:
+                return []
+            if person_ctx and not self._place_context(doc, s):
+                return []
+        sent_start = tok.is_sent_start or (s > 0 and doc[s - 1].text in ('"', "“", "'", "(", ":"))
+        if sent_start and t < len(doc) and doc[t].text == "," and t + 1 < len(doc) and _is_cap(doc[t + 1]):
+            sent_start = False  # "Greer, South Carolina" opening a sentence
+        in_org = "ORG" in labels or "NORP" in labels or person_ctx
+        if in_org and labels <= {"ORG", "PERSON", "NORP", None}:
+            e = ent_of[s]
+            # the entity is just this name and it reads as a place ("on Tafas front", "in Dar'a")
+            if e is not None and e.start == s and e.end == t and self._place_context(doc, s):
+                in_org = False
+
+        def strong(c: Candidate) -> bool:
+            if c.kind in ("country", "continent"):
+                return True
+            if c.kind == "admin1":
+                return c.primary or c.source == "curated" or not single
+            if c.source == "curated":
+                return True
+            infocus = c.country in focus
+            if c.kind == "admin2":
+                return not single or infocus
+            if hint_cc and c.country != hint_cc and c.country not in focus and c.population < 100_000:
+                return False
+            if single:
+                if sent_start or in_org:
+                    return c.primary and c.population >= 100_000
+                return (c.primary and c.population >= 15_000) or (infocus and c.primary and c.population > 0)
+            return c.primary or c.population >= 1000 or infocus
+
+        keep = [c for c in cs if strong(c)]
+        return keep
+
+    @staticmethod
+    def _place_context(doc, s: int) -> bool:
+        """A single capitalised word the NER took for a person reads as a place here."""
+        prev = doc[s - 1].lower_ if s > 0 else ""
+        nxt = doc[s + 1] if s + 1 < len(doc) else None
+        if prev in _PLACE_PREV:
+            return True
+        if nxt is not None and (nxt.text in (",", ";") or nxt.lower_ in _PLACE_NEXT):
+            return True
+        return False
+
+    def _resolve(self, doc, mentions: list[_Mention], focus: Counter, hint: str | None,
+                 named: set[str] = frozenset()) -> None:
+        share: dict[str, float] = {}
+        max_share = 0.0
+
+        def set_focus(extra: Counter | None = None) -> None:
+            nonlocal share, max_share
+            f = Counter(focus)
+            if extra:
+                f.update(extra)
+            total = sum(f.values()) or 1.0
+            share = {cc: w / total for cc, w in f.items()}
+            max_share = max(share.values()) if share else 0.0
+
+        set_focus()
+
+        # containment pairs: "A in B", "A, B", "A (B)", "A of B province"
+        contains: dict[int, list[int]] = defaultdict(list)  # index of contained -> containers
+        for i in range(len(mentions) - 1):
+            a, b = mentions[i], mentions[i + 1]
+            gap = doc[a.end_tok:b.start_tok]
+            words = [w.lower_ for w in gap]
+            if a.want == "admin" and words and words[0] in _ADMIN_WORDS:
+                words = words[1:]
+            if words in (["in"], [","], ["("], ["in", "the"], ["of"], ["in", "the", "province", "of"],
+                         ["in", "the", "governorate", "of"], [",", "in"], ["-"], ["in", "rural"],
+                         ["countryside", "of"], ["in", "the", "countryside", "of"], ["in", "western"],
+                         ["in", "eastern"], ["in", "northern"], ["in", "southern"], ["district", ","],
+                         ["area", "of"], ["area", ",", "in"], ["district", "of"], ["village", ","],
+                         ["town", ","], ["city", ","], [",", "a", "town", "in"], [",", "a", "village", "in"]):
+                contains[i].append(i + 1)
+
+        for m in mentions:
+            m.cands = m.cands[: self.max_cands] + [c for c in m.cands[self.max_cands:] if c.country in focus]
+
+        # base scores
+        def base(m: _Mention, c: Candidate) -> float:
+            sc = 0.5 * math.log10(c.population + 1)
+            if c.kind in ("country", "continent"):
+                sc += 4.0
+            elif c.kind == "admin1":
+                sc += 2.5
+            elif c.kind == "region":
+                sc += 2.0
+            elif c.kind == "admin2":
+                sc += 0.5 if m.single else 1.5
+            if c.source == "curated":
+                sc += 1.0
+            if c.primary:
+                sc += 1.0
+            if c.country:
+                sc += 4.0 * share.get(c.country, 0.0) / (max_share or 1.0) if share else 0.0
+                if hint and c.country == hint:
+                    sc += 2.0
+                elif hint and c.country not in named and c.kind not in ("country", "continent"):
+                    sc -= 4.0  # a feed about one country: elsewhere only when the text names it
+            if m.want == "admin":
+                sc += 3.0 if _want_admin(c) else -1.5
+            elif m.want == "town":
+                sc += 3.0 if c.kind == "town" else -2.0
+            if m.label == "LOC" and c.kind in ("region", "continent"):
+                sc += 1.0
+            return sc
+
+        for m in mentions:
+            m.scores = {c.id: base(m, c) for c in m.cands}
+
+        # state/province names mentioned: towns inside them are preferred
+        admin_named: dict[str, float] = defaultdict(float)
+
+        def pick(m: _Mention) -> None:
+            if not m.cands:
+                m.best, m.margin = None, 0.0
+                return
+            ranked = sorted(m.cands, key=lambda c: -m.scores[c.id])
+            m.best = ranked[0]
+            if hint and m.best.country != hint and m.best.country not in named and m.best.kind != "continent":
+                # the only fits lie in a country the text never names: better none than a wrong one
+                m.best, m.margin = None, 0.0
+                return
+            if m.best.kind == "admin1" and m.want != "admin" and not m.near:
+                # "Idleb" for the province and its capital alike: the town is the point to give
+                ak = _admin_key(m.best.admin1 or m.best.name)
+                adm = m.best
+                for c in ranked[1:]:
+                    if c.kind == "town" and c.country == adm.country and c.population >= 10_000 and \
+                            _admin_key(c.admin1) == ak and m.scores[c.id] > m.scores[adm.id] - 4.0 and \
+                            (adm.source == "derived" or haversine_km(c.lat, c.lon, adm.lat, adm.lon) < 30):
+                        m.best = c
+                        break
+            m.margin = m.scores[ranked[0].id] - (m.scores[ranked[1].id] if len(ranked) > 1 else m.scores[ranked[0].id] - 3)
+
+        for m in mentions:
+            pick(m)
+        for _round in range(2):
+            # the picks so far say which country the document is about
+            votes: Counter = Counter()
+            voted: set[str] = set()
+            for m in mentions:
+                if m.key in voted or m.best is None or not m.best.country or m.best.kind in ("country", "continent"):
+                    continue
+                voted.add(m.key)  # a name repeated is one vote
+                votes[m.best.country] += 1.0 if m.margin >= 1.0 else 0.5
+            set_focus(votes)
+            admin_named.clear()
+            for m in mentions:
+                if m.best is not None and m.best.kind in ("admin1", "region") and m.best.country:
+                    admin_named[(m.best.country, _admin_key(m.best.admin1 or m.best.name))] += 1.0
+            anchor_pts = list({m.key: (m.key, m.best.lat, m.best.lon) for m in mentions
+                               if m.best is not None and m.best.kind not in ("country", "continent")
+                               and m.margin >= 1.0}.values())
+            for i, m in enumerate(mentions):
+                if len(m.cands) <= 1:
+                    continue
+                for c in m.cands:
+                    sc = base(m, c)
+                    if c.kind not in ("country", "continent"):
+                        if admin_named and (c.country, _admin_key(c.admin1)) in admin_named and c.kind != "admin1":
+                            sc += 2.0
+                        # co-mentioned places pull each other (each other name counts once)
+                        pull = 0.0
+                        coslat = math.cos(math.radians(c.lat))
+                        for akey, alat, alon in anchor_pts:
+                            if akey == m.key:
+                                continue
+                            dy = (c.lat - alat) * 111.2
+                            dx = (c.lon - alon + 540.0) % 360.0 - 180.0
+                            dx *= 111.2 * coslat
+                            d2 = dx * dx + dy * dy
+                            if d2 < 2500.0:
+                                pull += 1.0
+                            elif d2 < 40000.0:
+                                pull += 0.6
+                            elif d2 < 250000.0:
+                                pull += 0.2
+                            if pull >= 3.0:
+                                break
+                        sc += min(pull, 3.0)
+                    for j in contains.get(i, ()):
+                        b = mentions[j]
+                        if any(self._inside(c, c2) for c2 in b.cands[:20]):
+                            sc += 6.0
+                    m.scores[c.id] = sc
+                pick(m)
+            # containers agree with what they contain
+            for i, js in contains.items():
+                a = mentions[i]
+                if a.best is None:
+                    continue
+                for j in js:
+                    b = mentions[j]
+                    for c2 in b.cands:
+                        if self._inside(a.best, c2):
+                            b.scores[c2.id] = b.scores.get(c2.id, 0.0) + 3.0
+                    pick(b)
+
+    @staticmethod
+    def _inside(c: Candidate, container: Candidate) -> bool:
+        if c.id == container.id or not c.country or c.country != container.country:
+            return False
+        if container.kind == "country":
+            return True
+        if container.kind in ("admin1", "region", "admin2"):
+            if container.kind == "admin1" and _admin_key(c.admin1) and \
+                    _admin_key(c.admin1) == _admin_key(container.admin1 or container.name):
+                return True
+            if container.kind == "admin2" and c.admin2 and normalise_name(c.admin2) == normalise_name(container.name):
+                return True
+            return haversine_km(c.lat, c.lon, container.lat, container.lon) < (150 if container.kind != "admin2" else 60)
+        # "Pandi, Bulacan" where the second is a town: near each other
+        return haversine_km(c.lat, c.lon, container.lat, container.lon) < 40
+
+    def _output(self, doc, mentions: list[_Mention], demo: list[ResolvedMention]) -> list[ResolvedMention]:
+        out: list[ResolvedMention] = []
+        for m in mentions:
+            c = m.best
+            place = c.to_place() if c is not None else None
+            conf = 0.0
+            if c is not None:
+                conf = max(0.05, min(0.99, 1 / (1 + math.exp(-(m.margin - 0.5)))))
+            out.append(ResolvedMention(
+                m.start, m.end, m.text, place,
+                is_country=bool(c is not None and c.kind == "country"),
+                is_admin1=bool(c is not None and c.kind in ("admin1", "region")),
+                near=m.near or m.part, country=c.country if c is not None else None, label=m.label,
+                confidence=round(conf, 3), candidates=len(m.cands)))
+        out.extend(demo)
+        out.sort(key=lambda r: r.start)
+        # "between X and Y" / "from X to Y ... road"
+        pos = {r.start: i for i, r in enumerate(out)}
+        for i in range(len(out) - 1):
+            a, b = out[i], out[i + 1]
+            if a.is_demonym or b.is_demonym or a.place is None or b.place is None:
+                continue
+            before = doc.text[max(0, a.start - 12):a.start].lower()
+            mid = doc.text[a.end:b.start].lower().strip(" ,")
+            if (before.rstrip().endswith("between") and mid in ("and", "and the")) or \
+                    (before.rstrip().endswith("from") and mid == "to" and
+                     re.search(r"\b(road|highway|route|motorway)\b", doc.text[max(0, a.start - 60):b.end + 30].lower())):
+                a.between, b.between = i + 1, i
+        del pos
+        return out
+
+
+_default_matcher: PlaceMatcher | None = None
+
+
+def find_place_mentions(doc, country_hint: str | None = None, gazetteer: Gazetteer | None = None
+                        ) -> list[ResolvedMention]:
+    """Places named in a parsed spaCy Doc, each resolved to a gazetteer Place (or None).
+
+    `country_hint`: ISO2 of the country the source covers (a hint, not an override).
+    Demonyms come back with is_demonym=True (country evidence, not places named).
+    """
+    global _default_matcher
+    if gazetteer is not None:
+        return PlaceMatcher(gazetteer)(doc, country_hint)
+    if _default_matcher is None:
+        _default_matcher = PlaceMatcher()
+    return _default_matcher(doc, country_hint)
+
+
+# --------------------------------------------------------------------------- spaCy component
+try:  # pragma: no cover - registration only
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    if not Doc.has_extension("places"):
+        Doc.set_extension("places", default=None)
+    if not Doc.has_extension("country_hint"):
+        Doc.set_extension("country_hint", default=None)
+
+    @Language.factory("warlog_places")
+    def _make_places_component(nlp, name):
+        matcher: list[PlaceMatcher] = []
+
+        def component(doc):
+            if not matcher:
+                matcher.append(PlaceMatcher())
+            doc._.places = matcher[0](doc, doc._.country_hint)
+            return doc
+
+        return component
+except ImportError:  # pragma: no cover
+    pass
