@@ -121,7 +121,7 @@ def _to_int(phrase: str) -> int | None:
             return None
 
 
-def _window_after(text: str, end: int, words: int = 12) -> str:
+def _window_after(text: str, end: int, words: int = 16) -> str:
     tail = text[end:end + 160]
     cut = _BOUNDARY.search(tail)
     if cut:

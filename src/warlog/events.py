@@ -57,6 +57,8 @@ _SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|report b
 ARMED_INTER = {1, 2, 3, 4, 8}
 _TARGET_BEFORE = re.compile(r"\b(?:against|on|at|targeting|with|of|from)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?$", re.I)
 _CODED_FATALITIES = re.compile(r"\bfatalit(?:y|ies)\b[^.]{0,30}?\bcoded as (\d+)\b", re.I)
+_PASSIVE_AFTER = re.compile(
+    r"[^.;]{0,100}?\b(?:were|was|have been|has been|had been|got)\s+(?:\w+\s+)?(?:killed|wounded|injured|attacked|ambushed|targeted|abducted|kidnapped|shot|hit|struck|captured|executed)\b", re.I)
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that|its|their|these|those)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _COMMENTARY = re.compile(r"\b(?:say|says|believe|believes|warn|warns|argue|argues|shows|suggests|fear|fears|think|thinks)\b")
 _REFERS_BACK = re.compile(r"\W*(?:The|It|They|This|These|He|She|Its|Their)\b(?!\s+(?:same|other|next|following|previous)\b)")
@@ -111,6 +113,7 @@ class Sentence:
     trend: bool = False
     no_casualties: bool = False
     commentary: bool = False
+    headline: bool = False
 
     @property
     def event_dates(self) -> list[DateMention]:
@@ -204,6 +207,8 @@ class Extractor:
                 para_caption[para] = True
             s.no_casualties = reports_no_casualties(s_text)
             s.commentary = bool(_COMMENTARY.search(s_text)) and not s.counts and not s.event_dates
+            s.headline = i == 0 and para == 0 and "\n" in text[end:end + 3] + s_text[-2:] \
+                and not s_text.rstrip().endswith((".", "!", "?", '"', "”")) and len(s_text.split()) <= 25
             s.tally = bool(_TALLY.search(s_text)) and not any(d.value.precision == DAY for d in s.event_dates)
             s.estimate = bool(_ESTIMATE.search(s_text)) and any("members" in c.kinds for c in counts)
             s.trend = bool(_TREND.search(s_text))
@@ -246,14 +251,17 @@ class Extractor:
             return False
         if s.commentary and not first_paragraphs:
             return False
-        if not first_paragraphs and all(_DEFINITE_BEFORE.search(s.text[max(0, c.start - s.start - 40):c.start - s.start]) for c in s.cues) \
-                and not s.event_dates and not s.counts:
+        if not first_paragraphs and self._only_references(s) and not s.event_dates and not s.counts:
             return False  # "the attack", "the ambush": a reference to an incident told elsewhere
         if _GENERIC_CLAIM.search(s.text) and not s.event_dates:
             return False
         concrete = bool(s.event_dates) or any(c.kinds & {"killed", "injured", "captured"} for c in s.counts) \
             or s.no_casualties
         return concrete or first_paragraphs
+
+    @staticmethod
+    def _only_references(s: Sentence) -> bool:
+        return bool(s.cues) and all(_DEFINITE_BEFORE.search(s.text[max(0, c.start - s.start - 40):c.start - s.start]) for c in s.cues)
 
     def _incidents(self, sentences: list[Sentence], document: Document) -> list[Incident]:
         incidents: list[Incident] = []
@@ -265,6 +273,10 @@ class Extractor:
             first_paras = short or s.paragraph <= 1
             dates = s.event_dates
             date_value = dates[0].value if dates else None
+            if current is not None and date_value is not None and s.cues and self._only_references(s):
+                date_value = None  # "claimed the ambush on Sunday": the date of the claim, not of the ambush
+            if s.headline and len(sentences) > 3:
+                continue  # a headline restates the lede that follows it
             if current is not None and s.paragraph - current.sentences[-1].paragraph <= 1:
                 explicit_new = bool(_NEW_INCIDENT.search(s.text)) and bool(s.cues)
                 conflicting = bool(date_value and current.date and not current.date.overlaps(date_value))
@@ -418,9 +430,10 @@ class Extractor:
 
         agents = [c for c in armed if c[2]]
         before = [c for c in armed if first.start <= c[0].start < cue_at
-                  and not _TARGET_BEFORE.search(first.text[max(0, c[0].start - first.start - 20):c[0].start - first.start])]
+                  and not _TARGET_BEFORE.search(first.text[max(0, c[0].start - first.start - 20):c[0].start - first.start])
+                  and not _PASSIVE_AFTER.match(first.text[c[0].end - first.start:c[0].end - first.start + 140])]
         non_state_named = [c for c in armed if specific(c) and c[1].inter in (2, 3, 4)]
-        for pool in ([c for c in agents if specific(c)], [c for c in before if specific(c)], agents, before, non_state_named, armed):
+        for pool in ([c for c in agents if specific(c)], [c for c in before if specific(c)], non_state_named, agents, before, armed):
             if pool:
                 return pool[0][1]
         return None
@@ -512,6 +525,9 @@ class Extractor:
         country_iso2 = None
         if place is not None:
             country_iso2 = place[0].country
+        if country_iso2 is None:
+            votes = [p.place.country for p in inc.document_places if p.place is not None and p.place.country]
+            country_iso2 = max(set(votes), key=votes.count) if votes else None
         if country_iso2 is None and document.country:
             country_iso2 = geo.country_code(document.country)
         if country_iso2 is None:
