@@ -107,8 +107,11 @@ def cmd_places(args: argparse.Namespace) -> int:
             _report(item)
         else:
             docs.append(item)
-    with _output(args.output) as fh:
-        for mention in places(docs, load_pipeline()):
+    nlp = load_pipeline()
+    # places() resolves each document with its own country hint; the pipeline's own place and
+    # actor components would only repeat work here.
+    with _output(args.output) as fh, nlp.select_pipes(disable=["warlog_places", "warlog_actors"]):
+        for mention in places(docs, nlp):
             fh.write(_json_line(mention) + "\n")
     return 1 if failures else 0
 
@@ -258,12 +261,23 @@ def cmd_claims(args: argparse.Namespace) -> int:
 def cmd_gazetteer(args: argparse.Namespace) -> int:
     from .geo import gazetteer
 
+    import sqlite3
+    import time
+
+    path = gazetteer.default_path()
     if args.action == "build":
-        path = gazetteer.build(force=True)
-        err.print(f"gazetteer compiled: {path}")
+        if path.exists() and not getattr(args, "force", False):
+            err.print(f"gazetteer up to date: {path}")
+            return 0
+        started = time.perf_counter()
+        gazetteer.build_gazetteer(path)
+        err.print(f"gazetteer compiled in {time.perf_counter() - started:.1f} s: {path}")
         return 0
-    g = gazetteer.default_gazetteer()
-    print(json.dumps(g.info(), indent=1, default=str))
+    gazetteer.default_gazetteer()
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        tables = [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
+        counts = {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
+    print(json.dumps({"path": str(path), "bytes": path.stat().st_size, "rows": counts}, indent=1))
     return 0
 
 
@@ -321,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gazetteer", help="compile or describe the local gazetteer")
     p.add_argument("action", choices=["build", "info"])
+    p.add_argument("--force", action="store_true", help="rebuild even when the compiled file is current")
     p.set_defaults(func=cmd_gazetteer)
     return parser
 

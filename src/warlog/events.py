@@ -182,8 +182,14 @@ class Extractor:
     def _sentences(self, doc: Doc, document: Document) -> list[Sentence]:
         text = doc.text
         breaks = [m.end() for m in re.finditer(r"\n\s*\n|\n", text)]
-        places = geo.places_in_doc(doc, document.country)
-        actor_mentions = self.actors.find(text)
+        if doc.has_extension("places") and doc._.places is not None:
+            places = [m for m in doc._.places if not m.is_demonym]
+        else:
+            places = geo.places_in_doc(doc, document.country)
+        if doc.has_extension("actors") and doc._.actors is not None and self.actors is ActorDictionary.load():
+            actor_mentions = doc._.actors
+        else:
+            actor_mentions = self.actors.find(text)
         # A group's name is not a place: "Al-Shabaab" is not Shabab in Iran.
         places = [p for p in places if not any(a.start <= p.start < a.end or p.start <= a.start < p.end for a in actor_mentions)]
         date_ents = [e for e in doc.ents if e.label_ == "DATE"]

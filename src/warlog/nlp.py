@@ -1,9 +1,13 @@
 """The language layer: one spaCy pipeline built from the small English model plus small
-registered components of our own.
+registered components of our own:
+
+    tok2vec, tagger, senter, warlog_paragraphs, attribute_ruler, ner, warlog_actors, warlog_places
 
 Only what events need is run: the tagger, the statistical sentence splitter and the entity
 recogniser.  The dependency parser and the lemmatizer are excluded (they cost about a third
-of the model's time and no stage reads them).
+of the model's time and no stage reads them).  `warlog_actors` puts the actor dictionary's
+matches in `doc._.actors`; `warlog_places` (from `warlog.geo.matcher`) puts the gazetteer's
+resolved places in `doc._.places`, using `doc._.country_hint` when the caller sets it.
 """
 from __future__ import annotations
 
@@ -25,12 +29,29 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
+if not Doc.has_extension("actors"):
+    Doc.set_extension("actors", default=None)
+
+
+@Language.component("warlog_actors")
+def actor_mentions(doc: Doc) -> Doc:
+    """Actor names and aliases from the actor dictionary (names the small model misses)."""
+    from .actors import ActorDictionary
+
+    doc._.actors = ActorDictionary.load().find(doc.text)
+    return doc
+
+
 @lru_cache(maxsize=2)
 def load_pipeline(model: str = MODEL) -> Language:
+    from .geo import matcher  # noqa: F401  registers the warlog_places factory
+
     nlp = spacy.load(model, exclude=["parser", "lemmatizer"])
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
     nlp.add_pipe("warlog_paragraphs", after="senter")
+    nlp.add_pipe("warlog_actors", last=True)
+    nlp.add_pipe("warlog_places", last=True)
     nlp.max_length = 5_000_000
     return nlp
 

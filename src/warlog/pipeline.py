@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 
 from .events import Extractor, default_extractor
+from .geo.countries import to_iso2
 from .ingest import IngestError
 from .nlp import load_pipeline
 from .records import Document, Extraction
@@ -47,7 +48,10 @@ def extract_stream(
             elif len(item.text) > MAX_EXTRACT_CHARS:
                 yield "", ExtractionError(_origin(item), f"text too long to extract: {len(item.text):,} characters > {MAX_EXTRACT_CHARS:,}")
             else:
-                yield item.text, item
+                doc = nlp.make_doc(item.text)
+                if doc.has_extension("country_hint"):
+                    doc._.country_hint = to_iso2(item.country) if item.country else None
+                yield doc, item
 
     for parsed, item in nlp.pipe(admissible(), as_tuples=True, batch_size=batch_size):
         if not isinstance(item, Document):
