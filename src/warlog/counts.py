@@ -59,6 +59,7 @@ _KILLED_BEFORE = re.compile(
     r"executed|execution of|executing|murdered|murdering|massacred|massacre of|slaughtered|beheaded|"
     r"shot dead|shooting dead|bodies of|deaths of|dead|death of|killed a total of|executed a total of|"
     r"killed a total of|executed a total of|lynched)\s*$", re.I)
+_TOLL_RISES = re.compile(r"\b(?:risen|rose|rises|rising|climbed|climbs|jumped|increased|reached|reaches|stands at|stood at|now at)\s+(?:to\s+)?$", re.I)
 _INJURED = re.compile(r"\b(injur\w*|wound\w*|hurt|maimed|hospitali[sz]ed)\b", re.I)
 _INJURED_BEFORE = re.compile(r"\b(injuring|wounding|injured|wounded|injuries to|leaving|left)\s*$", re.I)
 _CAPTURED = re.compile(
@@ -170,7 +171,7 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
         after = _window_after(text, m.end())
         kinds: set[str] = set()
         person_follows = bool(_PERSON.search(" ".join(after.split()[:5])))
-        if _KILLED_BEFORE.search(before[-40:]):
+        if _KILLED_BEFORE.search(before[-40:]) or (_TOLL_RISES.search(before[-40:]) and re.search(r"\btoll\b", text[max(0, m.start() - 160):m.start()], re.I)):
             kinds.add("killed")
         elif _INJURED_BEFORE.search(before[-30:]) and not _KILLED_AFTER.search(after):
             kinds.add("injured")

@@ -288,7 +288,7 @@ class Extractor:
                 conflicting = bool(date_value and current.date and not current.date.overlaps(date_value))
                 if not explicit_new and not conflicting:
                     same_paragraph = s.paragraph == current.sentences[-1].paragraph
-                    refines = bool(date_value and current.date and current.date.contains(date_value))
+                    refines = bool(date_value and (current.date is None or current.date.contains(date_value)))
                     if same_paragraph or refines or (not date_value and (s.cues or s.counts or s.no_casualties)):
                         current.sentences.append(s)
                         if date_value and (current.date is None or
