@@ -84,7 +84,7 @@ _ZERO = re.compile(
     r"loss of life|lives were lost|deaths or injuries)\b|\bno(?:body| one)\s+(?:was\s+)?(?:killed|hurt|injured|died)\b|"
     r"\bno fatalities\b|\bwithout (?:causing )?(?:any )?casualties\b", re.I)
 _SINGLE = re.compile(
-    rf"\b(?:a|an|one|another)\s+(?:\w+\s+){{0,2}}?(?P<noun>{PERSON_NOUNS})\b", re.I)
+    rf"\b(?:a|an|one|another)\s+(?:[\w-]+\s+){{0,2}}?(?P<noun>{PERSON_NOUNS})\b", re.I)
 _SINGLE_KILLED_AFTER = re.compile(
     r"^(?:\s+\w+){0,6}?\s+(?:was|has been|had been|is|got)\s+(?:reportedly\s+|allegedly\s+)?(?:shot\s+)?(killed|dead|executed|murdered|slain|beheaded|lynched|injured|wounded|hurt|abducted|kidnapped|captured)\b|^\s*(died|dies|was killed)\b", re.I)
 

@@ -36,9 +36,9 @@ _TALLY = re.compile(
     r"\bsince (?:the (?:beginning|start) of|the outbreak|the war|the conflict|early|late|mid-?|january|february|march|april|may|june|july|august|september|october|november|december|\d{4}|last year)"
     r"|\bso far (?:this|in|since)|\bin total\b|\ba total of\b|\boverall\b|\bcumulative|\bthis year\b|\bfrom (?:january|february|march|april|may|june|july|august|september|october|november|december) to\b"
     r"|\bin the (?:past|last) (?:\d+|two|three|four|five|six|several|few|twelve) (?:months|years|weeks|days)\b|\bover the (?:past|last) (?:\w+ )?(?:months|years|weeks)\b"
-    r"|\brepeatedly\b|\bevery (?:day|week|month)\b|\bper (?:day|week|month)\b|\bon average\b|\ba series of\b|\bmonthly\b|\bannual\b|\bin recent (?:months|years|weeks)\b", re.I)
+    r"|\brepeatedly\b|\b(?:regularly|routinely|frequently|often|usually|habitually|almost daily)\b|\bevery (?:day|week|month)\b|\bper (?:day|week|month)\b|\bon average\b|\ba series of\b|\bmonthly\b|\bannual\b|\bin recent (?:months|years|weeks)\b", re.I)
 _TALLY_CONTINUES = re.compile(r"^\W*(?:at the same time|meanwhile|during the same period|in the same period|over the same period|likewise|in addition)\b", re.I)
-_ESTIMATE = re.compile(r"\b(estimat\w+|strength|numbered|number of (?:its )?(?:fighters|members)|members left|fighters left|has (?:about|around|some|up to)? ?[\d,]+ (?:fighters|members))\b", re.I)
+_ESTIMATE = re.compile(r"\b(estimat\w+|strength|numbered|numbers? (?:between|about|around|some|up to|at least|more than|roughly|nearly|as many as)|number of (?:its )?(?:fighters|members)|members left|fighters left|has (?:about|around|some|up to)? ?[\d,]+ (?:fighters|members))\b", re.I)
 _TREND = re.compile(r"\b(?:began|begun|started|continued|continues|continue|expected) to (?:increase|rise|decrease|decline|grow|surge|fall|drop)\b|\bon the rise\b|\b(?:increase|rise|decrease|decline|surge) in (?:the number of )?(?:attacks|violence|incidents|killings)\b|\btrend\b", re.I)
 _NEW_INCIDENT = re.compile(r"\b(another|separately|in a separate|in another|elsewhere|a second|second attack|also on|in a similar)\b|^\W*(?:also|meanwhile|separately|elsewhere)\b", re.I)
 _GENERIC_CLAIM = re.compile(r"\b(?:have|has) been (?:killed|injured|wounded|abducted)\b|\b(?:attacks|ambushes|bombings|raids|operations) (?:have|has|left|killed|claimed)\b", re.I)
@@ -59,6 +59,9 @@ _TARGET_BEFORE = re.compile(r"\b(?:against|on|at|targeting|with|of|from)\s+(?:th
 _CODED_FATALITIES = re.compile(r"\bfatalit(?:y|ies)\b[^.]{0,30}?\bcoded as (\d+)\b", re.I)
 _PASSIVE_AFTER = re.compile(
     r"[^.;]{0,100}?\b(?:were|was|have been|has been|had been|got)\s+(?:\w+\s+)?(?:killed|wounded|injured|attacked|ambushed|targeted|abducted|kidnapped|shot|hit|struck|captured|executed)\b", re.I)
+_DATELINE = re.compile(
+    r"(?m)^\s*([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,2})?)"
+    r"(?:,\s*[A-Z][a-z]{2,}\.? \d{1,2})?\s*(?:\([^)\n]{1,40}\))?\s*[-–—]")
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that|its|their|these|those)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _COMMENTARY = re.compile(r"\b(?:say|says|believe|believes|warn|warns|argue|argues|shows|suggests|fear|fears|think|thinks)\b")
 _REFERS_BACK = re.compile(r"\W*(?:The|It|They|This|These|He|She|Its|Their)\b(?!\s+(?:same|other|next|following|previous)\b)")
@@ -70,12 +73,12 @@ _PROTESTERS_ARRESTED = re.compile(
     r"|\b(?:protesters?|demonstrators?|participants?|activists?|students?|people|\d+)\s+(?:\w+\s+){0,2}(?:were|was)\s+(?:arrested|detained)\b", re.I)
 _DIRECT_FIGHT = re.compile(
     r"\b(clash\w*|fighting|fought|gunfights?|fire ?fights?|exchang\w+ (?:of )?(?:gun)?fire|battle\w*|ambush\w*|skirmish\w*|"
-    r"stormed|shoot-?outs?|exchang\w+ (?:\w+ )?(?:fire|shots|artillery|shells|mortars?|rockets?)|in both directions|"
+    r"shoot-?outs?|exchang\w+ (?:\w+ )?(?:fire|shots|artillery|shells|mortars?|rockets?)|in both directions|"
     r"(?:shot|fired) back|returned fire|responded with (?:gun)?fire|reacted with gunfire)\b", re.I)
 _TERRITORY = re.compile(
     r"\b(?:captured|seized|took (?:full )?control of|taken control of|took over|overran|overrun|occupied|recaptured|retook|regained|liberated|"
     r"pushed (?:\w+ ){0,4}(?:out of|back from|from)|drove (?:\w+ ){0,4}(?:out of|back from|from)|drove back|pushed back|gained control (?:of|over)|"
-    r"advanced (?:into|to|on)|entered|stormed|seizing|capturing)\b[^.;]{0,60}?\b(?:towns?|villages?|city|district|areas?|territor\w+|port|bases?|air ?base|"
+    r"advanced (?:into|to|on)|seizing|capturing)\b[^.;]{0,60}?\b(?:towns?|villages?|city|district|areas?|territor\w+|port|bases?|air ?base|"
     r"neighbou?rhoods?|hills?|hill posts|posts?|positions?|strongholds?|region|enclave|ground|airport|provinces?|checkpoints?|fronts?|outskirts)\b", re.I)
 _STATE_AGENT = re.compile(r"\b(?:government|army|troops|military|regime|soldiers|national guard|armed forces|federal|state forces|pro-government|loyalist)\b", re.I)
 _PROTEST_FIGHT = re.compile(
@@ -193,6 +196,10 @@ class Extractor:
         # A group's name is not a place: "Al-Shabaab" is not Shabab in Iran.
         places = [p for p in places if not any(a.start <= p.start < a.end or p.start <= a.start < p.end for a in actor_mentions)]
         date_ents = [e for e in doc.ents if e.label_ == "DATE"]
+        # "BEIRUT, June 30 (Levant Desk) -": where the report was filed, not where it happened
+        datelines = [(m.start(1), m.end(1)) for m in _DATELINE.finditer(text)]
+        self._all_places = places
+        places = [p for p in places if not any(a <= p.start < b for a, b in datelines)]
         sentences: list[Sentence] = []
         para_caption: dict[int, bool] = {}
         for i, sent in enumerate(doc.sents):
@@ -434,6 +441,9 @@ class Extractor:
             text = c[0].text
             return not (text[:1].lower() + text[1:]).islower() and not c[1].name.startswith("Unidentified")
 
+        victims = {id(c) for c in armed if any(
+            _PASSIVE_AFTER.match(x.text[c[0].end - x.start:c[0].end - x.start + 140]) for x in inc.sentences if x.start <= c[0].start < x.end)}
+        armed = [c for c in armed if id(c) not in victims] or armed
         agents = [c for c in armed if c[2]]
         before = [c for c in armed if first.start <= c[0].start < cue_at
                   and not _TARGET_BEFORE.search(first.text[max(0, c[0].start - first.start - 20):c[0].start - first.start])
@@ -514,7 +524,7 @@ class Extractor:
     def extract(self, doc: Doc, document: Document) -> Extraction:
         sentences = self._sentences(doc, document)
         incidents = self._incidents(sentences, document)
-        all_places = [p for s in sentences for p in s.places]
+        all_places = self._all_places
         for inc in incidents:
             inc.document_places = all_places
         events: list[Event] = []
@@ -646,8 +656,9 @@ class Extractor:
                             doc_id=document.id, kind="estimate", what=_claim_what(s, c), value=c.best if c.qualifier != "range" else None,
                             low=c.low, high=c.high, qualifier=c.qualifier, period_start=period_start, period_end=period_end,
                             where=where, source=source, evidence=evidence))
-                continue
-            if s.tally:
+                if not s.trend:
+                    continue
+            if s.tally and not s.estimate:
                 last_tally = s
                 for c in s.counts:
                     if c.kinds & {"killed", "injured", "captured"}:
@@ -666,6 +677,11 @@ class Extractor:
         low = s.text.lower()
         if published is not None and re.search(r"since the (?:beginning|start) of (?:the|this) year|so far this year|this year", low):
             return date(published.year, 1, 1), published
+        since = re.search(r"\bsince (?:the (?:beginning|start|end|middle) of )?((?:early |late |mid-)?[A-Za-z]+(?: \d{4})?|\d{4})\b", s.text, re.I)
+        if since and published is not None:
+            anchor = resolve_date(since.group(1), published)
+            if anchor is not None and anchor.start <= published:
+                return anchor.start, published
         m = re.search(r"\bin the (?:past|last) (week|month|year)\b", low)
         if m and published is not None:
             days = {"week": 7, "month": 30, "year": 365}[m[1]]
