@@ -86,3 +86,22 @@ def test_absolute_dates_work_without_publication_date(extract):
     event = extract("On 14 July 2019, an air strike hit a market in Maarat al-Numan, killing 20 civilians.").events[0]
     assert event.event_date == date(2019, 7, 14)
     assert event.sub_event_type == "Air/drone strike" and event.fatalities == 20
+
+
+def test_dateline_headline_and_rising_toll(extract):
+    text = ("Toll rises to 11 after militia raid on market in Ituri\n"
+            "BUNIA, July 9 (Great Lakes Wire) - The death toll from a militia raid on a market in Djugu territory "
+            "has risen to 11 civilians, local officials said on Tuesday.\n\n"
+            "CODECO fighters attacked the market at Fataki late on Sunday, the officials said.\n")
+    result = extract(text, published="2024-07-09")
+    assert len(result.events) == 1
+    event = result.events[0]
+    assert event.fatalities == 11
+    assert event.event_date == date(2024, 7, 7)  # Sunday, not the dateline's July 9
+    assert event.location != "Bunia"  # the dateline is where the report was filed
+    assert event.actor1.startswith("CODECO") and event.actor2 == "Civilians (Democratic Republic of Congo)"
+
+
+def test_habitual_statements_are_not_incidents(extract):
+    text = "Government warplanes regularly bomb rebel positions in the hills north of Hama."
+    assert extract(text, published="2022-01-10").events == []
