@@ -103,7 +103,7 @@ def test_migration_creates_tables_wal_and_foreign_keys(tmp_path: Path) -> None:
     try:
         assert db.exists()
         assert TABLES <= set(inspect(s.engine).get_table_names())
-        assert s.schema_revision() == s._head() == "0001_initial"
+        assert s.schema_revision() == s._head() is not None  # head moves as migrations are added
         with s.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar().lower() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -142,7 +142,7 @@ def test_reopen_at_head_does_not_migrate_again(tmp_path: Path, monkeypatch: pyte
     s2 = Store(url)
     try:
         assert s2.counts() == before
-        assert s2.schema_revision() == "0001_initial"
+        assert s2.schema_revision() == s2._head()
         assert s2.has_document(make_doc(1).content_hash)
     finally:
         s2.close()
@@ -443,7 +443,7 @@ def pg_store(pg_url: str):
 def test_postgresql_round_trip(pg_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     s = pg_store
     assert TABLES <= set(inspect(s.engine).get_table_names())
-    assert s.schema_revision() == "0001_initial"
+    assert s.schema_revision() == s._head()
     ex = extraction(1)
     assert s.save_extraction(ex) is True
     assert s.save_extraction(ex) is False

@@ -3,11 +3,17 @@
     warlog run [PATH ...]                ingest, extract, store, print a summary (default: examples/)
     warlog ingest PATH ...               the same without the summary table
     warlog events [filters]              query stored events
-    warlog claims                        query stored claims
+    warlog claims [--check]              query stored claims; --check: tallies against stored incidents
+    warlog merge                         merge stored reports not merged yet (cross-source)
+    warlog provenance EVENT_ID           a merged event's sources, evidence and history
     warlog extract DOCS.jsonl [-o OUT]   batch: events found in each document (JSONL)
     warlog places  DOCS.jsonl [-o OUT]   batch: every place named in each document
     warlog geocode QUERIES.jsonl [-o OUT] batch: place names to coordinates
     warlog gazetteer build|info          compile or describe the local gazetteer
+    warlog gazetteer import FILE [--source NAME] | list-sources | remove SOURCE
+    warlog export --format F [filters]   acled-csv, ucdp-csv, geojson, parquet, jsonl
+    warlog serve [--host] [--port]       HTTP API, ACLED-compatible endpoint, dashboard
+    warlog token create NAME|list|revoke write tokens for the HTTP API
 
 Exit codes: 0 all went well, 1 some input failed (each failure is reported with its input
 and line, and the rest of the batch still runs), 2 bad usage.
@@ -77,6 +83,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from .pipeline import ExtractionError, extract_stream
 
     failures = 0
+    merging: list = []
     show = sys.stderr.isatty() and not args.quiet
     with _output(args.output) as fh, _progress(show) as progress:
         task = progress.add_task("extracting", total=None)
@@ -86,11 +93,23 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 failures += 1
                 _report(result)
                 continue
+            if args.merge:  # merged across documents once all are read
+                merging.append(result)
+                continue
             for event in result.events:
                 fh.write(_json_line(_event_line(event)) + "\n")
             if args.claims:
                 for claim in result.claims:
                     fh.write(_json_line({"record": "claim", **claim.model_dump(mode="json")}) + "\n")
+        if args.merge:
+            from .dedup import merge_extractions
+
+            for merged in merge_extractions(merging):
+                fh.write(json.dumps(merged, ensure_ascii=False, default=str) + "\n")
+            if args.claims:
+                for result in merging:
+                    for claim in result.claims:
+                        fh.write(_json_line({"record": "claim", **claim.model_dump(mode="json")}) + "\n")
     return 1 if failures else 0
 
 
@@ -219,7 +238,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code
 
 
+def _deaths(e: dict) -> str:
+    low, high, best = e.get("fatalities_low"), e.get("fatalities_high"), e.get("fatalities") or 0
+    if low is not None and high is not None and (low, high) != (best, best):
+        return f"{best} ({low}-{high})"
+    return str(best)
+
+
 def cmd_events(args: argparse.Namespace) -> int:
+    if not args.mentions:
+        return _merged_events(args)
     store = _store(args)
     events = store.events(country=args.country, since=args.since, until=args.until, event_type=args.type,
                           sub_event_type=args.sub_type, actor=args.actor, limit=args.limit)
@@ -238,7 +266,94 @@ def cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+def _merged_events(args: argparse.Namespace) -> int:
+    from .dedup import merged_events, unmerged_count
+
+    store = _store(args)
+    events = merged_events(store, country=args.country, since=args.since, until=args.until, event_type=args.type,
+                           sub_event_type=args.sub_type, actor=args.actor, limit=args.limit)
+    pending = unmerged_count(store)
+    store.close()
+    if pending:
+        err.print(f"{pending} reports are not merged yet: run warlog merge", highlight=False)
+    if args.format == "jsonl":
+        for e in events:
+            print(json.dumps(e, ensure_ascii=False, default=str))
+        return 0
+    table = Table(title=f"{len(events)} events (each merged across its reports; --mentions: one row a report)")
+    for col in ("id", "date", "country", "admin1", "location", "sub-event type", "actor 1", "actor 2",
+                "deaths (low-high)", "sources", "reported by"):
+        table.add_column(col, overflow="fold")
+    for e in events:
+        span = f"{e['first_reported'] or ''}..{e['latest_reported'] or ''}" if e["number_of_sources"] > 1 else ""
+        sources = f"{e['number_of_sources']}: {', '.join(e['outlets'] or e['doc_ids'])}" + (f" ({span})" if span else "")
+        table.add_row(e["event_id"], str(e["event_date"] or ""), e["country"] or "", e["admin1"] or "",
+                      e["location"] or "", e["sub_event_type"], e["actor1"] or "", e["actor2"] or "", _deaths(e),
+                      sources, e["reported_by"] or "")
+    out.print(table)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .dedup import merge_pending
+
+    store = _store(args)
+    try:
+        stats = merge_pending(store)
+    finally:
+        store.close()
+    err.print(f"reports merged: {stats['assigned']} · events created: {stats['created']} · "
+              f"events updated: {stats['updated']}", highlight=False)
+    return 0
+
+
+def cmd_provenance(args: argparse.Namespace) -> int:
+    from .dedup import provenance
+
+    store = _store(args)
+    try:
+        found = provenance(store, args.event_id)
+    finally:
+        store.close()
+    if found is None:
+        _report(f"no merged event {args.event_id!r} (see warlog events)")
+        return 1
+    print(json.dumps(found, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+def _claims_check(args: argparse.Namespace) -> int:
+    from .crosscheck import crosscheck
+
+    store = _store(args)
+    try:
+        checks = crosscheck(store, doc_id=args.doc)
+    finally:
+        store.close()
+    if args.format == "jsonl":
+        for c in checks:
+            print(json.dumps(c.as_dict(), ensure_ascii=False, default=str))
+        return 0
+    table = Table(title=f"{len(checks)} tallies against the incidents stored")
+    for col in ("source", "claim", "claimed", "period", "where", "victims", "incidents", "their deaths (low-high)"):
+        table.add_column(col, overflow="fold")
+    for c in checks:
+        cl = c.claim
+        claimed = " ".join(x for x in (cl.qualifier or "", str(cl.value if cl.value is not None else
+                                        f"{cl.low}-{cl.high}")) if x)
+        period = f"{cl.period_start or ''}..{cl.period_end or ''}"
+        where = ", ".join(c.places) or (c.country or "")
+        deaths = f"{c.best}" + (f" ({c.low}-{c.high})" if (c.low, c.high) != (c.best, c.best) else "")
+        table.add_row(cl.source or "", cl.what, claimed, period, where, c.victims,
+                      f"{len(c.incidents)}: " + ", ".join(e["event_id"] for e in c.incidents[:5])
+                      + (" ..." if len(c.incidents) > 5 else ""), deaths)
+    out.print(table)
+    return 0
+
+
 def cmd_claims(args: argparse.Namespace) -> int:
+    if args.check:
+        return _claims_check(args)
     store = _store(args)
     claims = store.claims(doc_id=args.doc, limit=args.limit)
     store.close()
@@ -264,6 +379,10 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     import sqlite3
     import time
 
+    if args.action in ("import", "list-sources", "remove"):
+        from .geo.imports import run_cli
+
+        return run_cli(args)
     path = gazetteer.default_path()
     if args.action == "build":
         if path.exists() and not getattr(args, "force", False):
@@ -278,6 +397,92 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
         tables = [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
         counts = {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
     print(json.dumps({"path": str(path), "bytes": path.stat().st_size, "rows": counts}, indent=1))
+    return 0
+
+
+# -- serving, exports, tokens (warlog.api, warlog.export, warlog.auth) --------------------
+
+def _export_filter(args: argparse.Namespace):
+    from .query import BadQuery, EventFilter
+
+    box = None
+    if args.bbox:
+        box = tuple(float(x) for x in args.bbox.split(","))
+    try:
+        return EventFilter(since=args.since, until=args.until, country=args.country or [], admin1=args.admin1 or [],
+                           actor=args.actor, event_type=args.type or [], sub_event_type=args.sub_type or [],
+                           bbox=box, min_fatalities=args.min_fatalities, q=args.q, review=args.review)
+    except (BadQuery, ValueError) as exc:
+        raise SystemExit(f"warlog export: {exc}") from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import ExportError, export
+    from .query import iter_events
+
+    f = _export_filter(args)
+    store = _store(args)
+    try:
+        events = iter_events(store.engine, f, sort=args.sort, limit=args.limit)
+        if args.format == "parquet":
+            n = export(events, "parquet", path=args.output)
+        else:
+            with _output(args.output) as fh:
+                n = export(events, args.format, fh=fh)
+    except ExportError as exc:
+        from rich.markup import escape
+
+        _report(escape(str(exc)))
+        return 2
+    finally:
+        store.close()
+    err.print(f"{n} events written ({args.format})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import ipaddress
+
+    import uvicorn
+
+    from .api import create_app
+
+    try:
+        loopback = args.host == "localhost" or ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = False
+    app = create_app(args.db, read_token_required=not loopback and not args.open_read,
+                     cors_origins=args.cors_origin or None)
+    if not loopback:
+        err.print(f"serving on {args.host}: reading " + ("is open to anyone who can reach it" if args.open_read
+                  else "needs a token (--open-read to allow everyone)"))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if args.quiet else "info")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from .auth import create_token, list_tokens, revoke_token
+
+    store = _store(args)
+    try:
+        if args.action == "create":
+            if not args.name:
+                _report("warlog token create NAME: the name is who the audit log records")
+                return 2
+            print(create_token(store.engine, args.name))
+            err.print("keep it: only its hash is stored. Send it as 'Authorization: Bearer <token>'.")
+        elif args.action == "list":
+            for t in list_tokens(store.engine):
+                print(f"{t['id']}\t{t['name']}\t{t['prefix']}…\t{t['created_at']}\t{'revoked' if t['revoked_at'] else 'active'}")
+        else:
+            if not args.name or not args.name.isdigit():
+                _report("warlog token revoke ID (see warlog token list)")
+                return 2
+            if not revoke_token(store.engine, int(args.name)):
+                _report(f"no active token {args.name}")
+                return 1
+    finally:
+        store.close()
     return 0
 
 
@@ -308,18 +513,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor")
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--format", choices=["table", "jsonl"], default="table")
+    p.add_argument("--mentions", action="store_true", help="one row a report, not merged across reports")
     p.set_defaults(func=cmd_events)
+
+    p = with_db(sub.add_parser("merge", help="merge stored reports not merged yet into events (cross-source)"))
+    p.set_defaults(func=cmd_merge)
+
+    p = with_db(sub.add_parser("provenance", help="a merged event's sources, evidence and field history (JSON)"))
+    p.add_argument("event_id")
+    p.set_defaults(func=cmd_provenance)
 
     p = with_db(sub.add_parser("claims", help="query stored claims (tallies, estimates, trends)"))
     p.add_argument("--doc")
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--format", choices=["table", "jsonl"], default="table")
+    p.add_argument("--check", action="store_true",
+                   help="each tally side by side with the stored incidents inside it (period, place, victims)")
     p.set_defaults(func=cmd_claims)
 
     p = sub.add_parser("extract", help="batch: events of each JSONL document")
     p.add_argument("docs", help="JSON Lines file, or - for standard input")
     p.add_argument("-o", "--output", default="-")
     p.add_argument("--claims", action="store_true", help="also write claims, as lines with record=claim")
+    p.add_argument("--merge", action="store_true",
+                   help="merge events across documents: one line an incident, with doc_ids (all its documents)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_extract)
 
@@ -334,9 +551,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_geocode)
 
     p = sub.add_parser("gazetteer", help="compile or describe the local gazetteer")
-    p.add_argument("action", choices=["build", "info"])
+    p.add_argument("action", choices=["build", "info", "import", "list-sources", "remove"])
+    p.add_argument("target", nargs="?", help="import: the file (GeoNames dump, OCHA CSV/GeoJSON/shapefile, "
+                   "plain CSV; zipped or not); remove: the source")
     p.add_argument("--force", action="store_true", help="rebuild even when the compiled file is current")
+    p.add_argument("--source", help="import: the name its entries go under (default: the file's name)")
+    p.add_argument("--format", dest="gaz_format", choices=["geonames", "csv", "geojson", "shapefile"],
+                   help="import: the file's format (default: detected)")
+    p.add_argument("--country", dest="gaz_country", help="import: country of rows that do not name one")
     p.set_defaults(func=cmd_gazetteer)
+
+    p = with_db(sub.add_parser("export", help="export events: acled-csv, ucdp-csv, geojson, parquet, jsonl"))
+    p.add_argument("--format", choices=["acled-csv", "ucdp-csv", "geojson", "parquet", "jsonl"], default="acled-csv")
+    p.add_argument("-o", "--output", default="-", help="file (default standard output; parquet needs a file)")
+    p.add_argument("--since", type=_parse_date)
+    p.add_argument("--until", type=_parse_date)
+    p.add_argument("--country", action="append", help="repeat for several")
+    p.add_argument("--admin1", action="append")
+    p.add_argument("--type", action="append", help="event type, e.g. Battles; repeat for several")
+    p.add_argument("--sub-type", action="append")
+    p.add_argument("--actor")
+    p.add_argument("--bbox", help="west,south,east,north")
+    p.add_argument("--min-fatalities", type=int)
+    p.add_argument("--q", help="words in the location, actors or evidence")
+    p.add_argument("--review", default="unrejected",
+                   choices=["unrejected", "all", "accepted", "rejected", "edited", "unreviewed"])
+    p.add_argument("--sort", default="-event_date")
+    p.add_argument("--limit", type=int)
+    p.set_defaults(func=cmd_export)
+
+    p = with_db(sub.add_parser("serve", help="HTTP API, ACLED-compatible endpoint and dashboard"))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--open-read", action="store_true", help="no token needed to read, even off localhost")
+    p.add_argument("--cors-origin", action="append", help="allow this origin (CORS is off by default)")
+    p.set_defaults(func=cmd_serve)
+
+    p = with_db(sub.add_parser("token", help="write tokens for the HTTP API: create NAME, list, revoke ID"))
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("name", nargs="?")
+    p.set_defaults(func=cmd_token)
     return parser
 
 

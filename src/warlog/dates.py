@@ -130,7 +130,10 @@ def resolve_date(expression: str, published: date | None) -> ResolvedDate | None
     stripped = re.sub(r"^(on|last|this|past)\s+", "", low)
     stripped = re.sub(r"\s+(morning|afternoon|evening|night)$", "", stripped)
     if stripped in _WEEKDAYS:
-        back = (published.weekday() - _WEEKDAYS.index(stripped)) % 7 or 7
+        # "on Thursday" in a report of a Thursday is that day; "last Thursday" is a week before
+        back = (published.weekday() - _WEEKDAYS.index(stripped)) % 7
+        if back == 0 and low.startswith("last"):
+            back = 7
         d = published - timedelta(days=back)
         return ResolvedDate(d, d, DAY)
     if re.fullmatch(r"(?:the\s+)?(?:last|past|previous)\s+week(?:end)?", low):

@@ -183,6 +183,105 @@ ingest_errors = Table(
     Index(None, "at"),
 )
 
+# -- review and access (migration 0003_review; used by warlog.review, warlog.auth, warlog.api)
+# An analyst's edit is an override laid over what the machine wrote into `events`.
+event_overrides = Table(
+    "event_overrides",
+    metadata,
+    Column("event_id", String(255), primary_key=True),
+    Column("field", String(64), primary_key=True),
+    Column("value", JSON, nullable=True),
+    Column("machine_value", JSON, nullable=True),
+    Column("by", String(255), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+event_reviews = Table(
+    "event_reviews",
+    metadata,
+    Column("event_id", String(255), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("by", String(255), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('accepted', 'rejected', 'edited')", name="status"),
+    Index(None, "status"),
+)
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(255), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("field", String(64), nullable=True),
+    Column("old", JSON, nullable=True),
+    Column("new", JSON, nullable=True),
+    Column("who", String(255), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=True),
+    Index(None, "event_id"),
+    Index(None, "at"),
+)
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+Index(None, events.c.country, events.c.event_date, events.c.event_type, events.c.fatalities, events.c.admin1)
+Index(None, events.c.event_date, events.c.event_type, events.c.fatalities, events.c.country, events.c.admin1)
+Index(None, events.c.event_type, events.c.event_date, events.c.fatalities)
+Index(None, events.c.admin1, events.c.event_date)
+
+# -- cross-source merging (migration 0002_merge; written by warlog.dedup)
+# One row per incident, reconciled across the reports (mentions in `events`) linked to it.
+merged_events = Table(
+    "merged_events",
+    metadata,
+    Column("merged_id", String(255), primary_key=True),
+    Column("country_key", String(255), nullable=False),  # blocking: lower-cased country, '' if none
+    Column("day_first", Date, nullable=True),  # earliest and latest day its mentions give
+    Column("day_last", Date, nullable=True),
+    *(Column(c.name, c.type, nullable=c.nullable) for c in events.columns
+      if c.name in ("event_date", "time_precision", "disorder_type", "event_type", "sub_event_type", "actor1",
+                    "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction",
+                    "civilian_targeting", "country", "iso3", "admin1", "admin2", "location", "latitude",
+                    "longitude", "geo_precision", "fatalities", "fatalities_low", "fatalities_high", "injured",
+                    "captured", "reported_by")),
+    Column("number_of_sources", Integer, nullable=False),
+    Column("first_reported", Date, nullable=True),
+    Column("latest_reported", Date, nullable=True),
+    Column("confidence", Float, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "country_key", "day_first"),
+    Index(None, "event_date"),
+)
+event_links = Table(  # mention -> merged event; a mention without a row is not merged yet
+    "event_links",
+    metadata,
+    Column("event_id", String(255), ForeignKey("events.event_id", ondelete="CASCADE"), primary_key=True),
+    Column("merged_id", String(255), ForeignKey("merged_events.merged_id", ondelete="CASCADE"), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Index(None, "merged_id"),
+)
+merged_history = Table(  # every value a merged event's field has had, with its source
+    "merged_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merged_id", String(255), ForeignKey("merged_events.merged_id", ondelete="CASCADE"), nullable=False),
+    Column("field", String(64), nullable=False),
+    Column("value", JSON, nullable=True),
+    Column("event_id", String(255), nullable=True),
+    Column("doc_id", String(255), nullable=True),
+    Column("reported", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index(None, "merged_id"),
+)
+
 # Event fields stored one to a column (event_id, doc_id and evidence are handled apart).
 _EVENT_FIELDS: tuple[str, ...] = tuple(
     name for name in Event.model_fields if name not in ("event_id", "doc_id", "evidence")
@@ -222,6 +321,9 @@ def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterable[Sequence[st
 
 class Store:
     """Documents, events, claims and ingest errors in one SQL database."""
+
+    #: assign each saved document's events to merged events (warlog.dedup) as it is stored
+    merge_on_save: bool = True
 
     def __init__(self, url: str = DEFAULT_URL) -> None:
         self.url = make_url(url)
@@ -344,6 +446,10 @@ class Store:
                 conn.execute(insert(documents), [doc_row])
                 self._insert_events(conn, event_rows, evidence_rows)
                 self._insert_claims(conn, claim_rows)
+                if self.merge_on_save and event_rows:  # cross-source merging, in the same transaction
+                    from warlog.dedup import assign
+
+                    assign(conn, [r["event_id"] for r in event_rows])
         except IntegrityError:
             if self.has_document(chash):  # stored meanwhile by another writer
                 return False

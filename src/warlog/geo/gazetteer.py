@@ -35,14 +35,14 @@ from typing import Iterable, Iterator
 
 from warlog.records import Place
 
-from .names import NAME_RULES_VERSION, is_latin, normalise_name, skeleton, skeleton_of_key
+from .names import NAME_RULES_VERSION, is_arabic, is_latin, normalise_name, skeleton, skeleton_of_key
 
 __all__ = [
     "Gazetteer", "default_gazetteer", "build_gazetteer", "default_path", "CuratedPlacesError",
     "read_curated", "haversine_km", "GAZETTEER_SCHEMA",
 ]
 
-GAZETTEER_SCHEMA = "4"
+GAZETTEER_SCHEMA = "5"
 CURATED_FIELDS = ("name", "alternate_names", "lat", "lon", "country", "admin1", "feature_class", "kind")
 _KIND_CODES = {
     "country": ("A", "PCLI"), "admin1": ("A", "ADM1"), "admin2": ("A", "ADM2"), "continent": ("L", "CONT"),
@@ -192,7 +192,7 @@ _DIGIT = __import__("re").compile(r"\d")
 
 
 def _keep_alt(alt: str, population: int) -> bool:
-    if len(alt) < 2 or len(alt) > 60 or not is_latin(alt):
+    if len(alt) < 2 or len(alt) > 60 or not (is_latin(alt) or is_arabic(alt)):
         return False
     if _DIGIT.search(alt):
         return False
@@ -356,12 +356,13 @@ def build_gazetteer(path: Path | str, curated: Path | str | None = None) -> Path
                 b.add_names(hit, [r.name] + r.alternate_names)
                 continue
         admin1 = r.admin1 if r.kind != "country" else None
+        alts = list(r.alternate_names)
         pop = 0
         if r.kind == "admin1" and r.country:
             a1key = normalise_name(r.admin1 or r.name)
             pop = admin1_pop.get((r.country, a1key), 0)
         b.add(f"cur:{r.line}:{r.name}", r.name, r.lat, r.lon, r.country, admin1, None, fclass, fcode,
-              pop, None, "curated", r.kind, r.alternate_names)
+              pop, None, "curated", r.kind, alts)
 
     # write
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=str(path.parent))
@@ -376,7 +377,10 @@ def build_gazetteer(path: Path | str, curated: Path | str | None = None) -> Path
               country TEXT, admin1 TEXT, admin2 TEXT, fclass TEXT, fcode TEXT, population INTEGER,
               geonames_id TEXT, source TEXT, kind TEXT);
             CREATE TABLE names(key TEXT, skel TEXT, pid INTEGER, country TEXT, is_primary INTEGER);
+            CREATE TABLE admin1_codes(country TEXT, code TEXT, name TEXT, PRIMARY KEY(country, code));
             """)
+        con.executemany("INSERT OR IGNORE INTO admin1_codes VALUES (?,?,?)",
+                        ((cc, code, name) for (cc, code), name in admin1_name.items() if code))
         con.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         ((i, *p) for i, p in enumerate(b.places)))
 
@@ -456,36 +460,82 @@ class Candidate:
 
 
 class Gazetteer:
-    """A read-only view of the compiled gazetteer. Thread-safe: one connection per thread."""
+    """A read-only view of the compiled gazetteer and of the imported places beside it
+    (see `warlog.geo.imports`). Thread-safe: one connection per thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, imports: Path | None = None) -> None:
         self.path = Path(path)
+        self.imports = Path(imports) if imports is not None else None
         self._local = threading.local()
         self._cc_keys: dict[str, list[str]] = {}
+        self._generation = 0
 
     # -- opening
     @classmethod
-    def open(cls, path: Path | str | None = None) -> "Gazetteer":
-        """Open the gazetteer at `path` (default: the cache file, built on first use)."""
+    def open(cls, path: Path | str | None = None, imports: Path | str | None | bool = None) -> "Gazetteer":
+        """Open the gazetteer at `path` (default: the cache file, built on first use).
+
+        `imports`: the imported-places file to query as well; by default the one in the cache
+        folder when `path` is the default, none otherwise; False for none.
+        """
         if path is None:
             path = default_path()
             if not path.exists():
                 build_gazetteer(path)
+            if imports is None:
+                from .imports import imports_path
+
+                imports = imports_path()
         path = Path(path)
         if not path.exists():
             build_gazetteer(path)
-        g = cls(path)
+        g = cls(path, Path(imports) if imports not in (None, False) else None)
         g._con()  # fail early
         return g
 
+    def refresh(self) -> None:
+        """Re-read the imported places (after an import or a removal)."""
+        self._generation += 1
+        self._cc_keys = {}
+        self.__dict__.pop("_country_cache", None)
+
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
+        if con is not None and getattr(self._local, "gen", 0) != self._generation:
+            con.close()
+            con = None
         if con is None:
             con = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
             con.execute("PRAGMA query_only=1")
             con.execute("PRAGMA cache_size=-8000")
+            self._local.dbs = ("main",)
+            if self.imports is not None and self.imports.exists():
+                try:
+                    con.execute("ATTACH DATABASE ? AS imp", (f"file:{self.imports}?mode=ro",))
+                    if con.execute("SELECT 1 FROM imp.places LIMIT 1").fetchone():
+                        self._local.dbs = ("main", "imp")
+                    else:
+                        con.execute("DETACH DATABASE imp")
+                except sqlite3.Error:
+                    pass
             self._local.con = con
+            self._local.gen = self._generation
         return con
+
+    def _dbs(self) -> tuple[str, ...]:
+        self._con()
+        return self._local.dbs
+
+    def _rows(self, sql: str, params: Iterable = ()) -> Iterator[tuple]:
+        """Run `sql` (with {db} for the schema) on the built-in file and on the imports."""
+        con = self._con()
+        params = tuple(params)
+        for db in self._local.dbs:
+            yield from con.execute(sql.format(db=db), params)
+
+    @property
+    def has_imports(self) -> bool:
+        return len(self._dbs()) > 1
 
     # -- raw candidate access (used by the matcher)
     def candidates_for_keys(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
@@ -494,14 +544,16 @@ class Gazetteer:
         out: dict[str, list[Candidate]] = defaultdict(list)
         if not keys:
             return out
-        con = self._con()
+        cols = ', '.join('p.' + c.strip() for c in _COLS.split(','))
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            q = (f"SELECT n.key, n.is_primary, {', '.join('p.' + c.strip() for c in _COLS.split(','))} "
-                 f"FROM names n JOIN places p ON p.id = n.pid WHERE n.key IN ({','.join('?' * len(chunk))})")
-            for row in con.execute(q, chunk):
+            q = (f"SELECT n.key, n.is_primary, {cols} FROM {{db}}.names n JOIN {{db}}.places p ON p.id = n.pid "
+                 f"WHERE n.key IN ({','.join('?' * len(chunk))})")
+            for row in self._rows(q, chunk):
                 out[row[0]].append(Candidate(*row[2:], primary=bool(row[1])))
-        for v in out.values():
+        for k, v in out.items():
+            if len(self._local.dbs) > 1:
+                v[:] = _dedupe(v)
             v.sort(key=lambda c: -c.population)
         return out
 
@@ -511,24 +563,26 @@ class Gazetteer:
         `primary_only`: alternate names in other languages make loose keys collide)."""
         if not skel:
             return []
-        con = self._con()
         cols = ', '.join('p.' + c.strip() for c in _COLS.split(','))
         if country:
-            rows = con.execute(f"SELECT n.is_primary, {cols} FROM names n JOIN places p ON p.id = n.pid "
-                               f"WHERE n.skel = ? AND +n.country = ?", (skel, country))
+            rows = self._rows(f"SELECT n.is_primary, {cols} FROM {{db}}.names n JOIN {{db}}.places p ON p.id = n.pid "
+                              f"WHERE n.skel = ? AND +n.country = ?", (skel, country))
         else:
-            rows = con.execute(f"SELECT n.is_primary, {cols} FROM names n JOIN places p ON p.id = n.pid "
-                               f"WHERE n.skel = ?", (skel,))
+            rows = self._rows(f"SELECT n.is_primary, {cols} FROM {{db}}.names n JOIN {{db}}.places p ON p.id = n.pid "
+                              f"WHERE n.skel = ?", (skel,))
         out = [Candidate(*r[1:], primary=bool(r[0])) for r in rows]
         if primary_only:
-            out = [c for c in out if c.primary or c.source == "curated"]
+            out = [c for c in out if c.primary or c.source in ("curated", "imported")]
+        if len(self._dbs()) > 1:
+            out = _dedupe(out)
         out.sort(key=lambda c: -c.population)
         return out
 
     def country_keys(self, country: str) -> list[str]:
         keys = self._cc_keys.get(country)
         if keys is None:
-            keys = [r[0] for r in self._con().execute("SELECT DISTINCT key FROM names WHERE country = ?", (country,))]
+            keys = list(dict.fromkeys(r[0] for r in self._rows("SELECT DISTINCT key FROM {db}.names WHERE country = ?",
+                                                             (country,))))
             if len(self._cc_keys) > 16:
                 self._cc_keys.clear()
             self._cc_keys[country] = keys
@@ -547,8 +601,8 @@ class Gazetteer:
             # same first two letters: an index range scan, a few thousand keys at most
             lo = key[:2]
             hi = lo[:-1] + chr(ord(lo[-1]) + 1) if lo else lo
-            choices = [r[0] for r in self._con().execute(
-                "SELECT DISTINCT key FROM names WHERE key >= ? AND key < ?", (lo, hi))]
+            choices = list(dict.fromkeys(r[0] for r in self._rows(
+                "SELECT DISTINCT key FROM {db}.names WHERE key >= ? AND key < ?", (lo, hi))))
         hits = process.extract(key, choices, scorer=fuzz.ratio, limit=limit, score_cutoff=score_cutoff)
         if not hits:
             return []
@@ -592,8 +646,9 @@ class Gazetteer:
         return out
 
     def get(self, place_id: str) -> Place | None:
-        row = self._con().execute(f"SELECT {_COLS} FROM places WHERE place_id = ?", (place_id,)).fetchone()
-        return _row_place(row) if row else None
+        for row in self._rows(f"SELECT {_COLS} FROM {{db}}.places WHERE place_id = ?", (place_id,)):
+            return _row_place(row)
+        return None
 
     def country_candidate(self, iso2: str) -> Candidate | None:
         """The country itself as a gazetteer entry."""
@@ -606,7 +661,23 @@ class Gazetteer:
         return cache[iso2]
 
     def size(self) -> int:
-        return self._con().execute("SELECT COUNT(*) FROM places").fetchone()[0]
+        return sum(r[0] for r in self._rows("SELECT COUNT(*) FROM {db}.places"))
+
+    def info(self) -> dict:
+        """What the gazetteer holds: its file, version, sizes, and the imported sources."""
+        con = self._con()
+        meta = dict(con.execute("SELECT k, v FROM main.meta"))
+        out = {"path": str(self.path), "version": meta.get("version"),
+               "builtin_places": con.execute("SELECT COUNT(*) FROM main.places").fetchone()[0],
+               "builtin_names": con.execute("SELECT COUNT(*) FROM main.names").fetchone()[0],
+               "by_source": dict(con.execute("SELECT source, COUNT(*) FROM main.places GROUP BY source")),
+               "imports_path": str(self.imports) if self.imports else None, "imported_sources": []}
+        if self.imports is not None:
+            from .imports import list_sources
+
+            out["imported_sources"] = list_sources(self.imports)
+            out["imported_places"] = sum(s["places"] for s in out["imported_sources"])
+        return out
 
     def close(self) -> None:
         con = getattr(self._local, "con", None)
@@ -622,6 +693,35 @@ def _rank(c: Candidate) -> float:
     """Sort key for candidates of a name with no context: bigger, administrative, primary first."""
     return -(math.log10(c.population + 10) + _KIND_BONUS.get(c.kind, 0.0) + (0.5 if c.primary else 0.0)
              + (0.5 if c.source == "curated" else 0.0))
+
+
+def _dedupe(cands: list[Candidate]) -> list[Candidate]:
+    """One candidate per GeoNames id: an imported copy of a built-in place gives way to it."""
+    builtin_ids = {c.geonames_id for c in cands if c.geonames_id and c.source != "imported"}
+    if not builtin_ids:
+        return cands
+    out, seen = [], set()
+    for c in cands:
+        if c.source == "imported" and c.geonames_id in builtin_ids:
+            continue
+        if c.id in seen:
+            continue
+        seen.add(c.id)
+        out.append(c)
+    return out
+
+
+def build(force: bool = False) -> Path:
+    """Compile the built-in gazetteer at its default path (again, when `force`)."""
+    global _default
+    path = default_path()
+    if force or not path.exists():
+        build_gazetteer(path)
+        with _default_lock:
+            if _default is not None:
+                _default.close()
+            _default = None
+    return path
 
 
 _default: Gazetteer | None = None

@@ -65,7 +65,8 @@ _ARTICLES = {"al", "el", "as", "ad", "ar", "ash", "at", "az", "an", "ez", "es", 
 _CONNECT = _ARTICLES | {"de", "del", "la", "le", "du", "des", "da", "do", "dos", "das", "of", "bin", "ibn",
                         "ben", "bani", "beni", "abu", "umm", "al-", "el-", "upon", "on", "sur", "am", "im",
                         "en", "y", "i", "the"}
-_ADMIN_WORDS = {"province", "governorate", "state", "region", "oblast", "prefecture", "department",
+_ADMIN_WORDS = {"province", "governorate", "state", "region", "oblast", "prefecture", "department", "lga",
+                "upazila", "tehsil", "township",
                 "district", "territory", "emirate", "raion", "muhafazah", "wilayah", "wilaya"}
 _TOWN_WORDS = {"city", "town", "village", "camp", "suburb", "neighbourhood", "neighborhood", "township",
                "hamlet", "municipality"}
@@ -107,6 +108,7 @@ regime opposition government's god allah jesus christ lord bible quran gospel pr
 home homes hall halls park parks garden gardens field fields farm farms hill hills mountain mountains beach
 spring springs falls fall summer winter autumn harbor harbour port airport station bridge tower castle fort
 palace temple tower wall gate gates mill mills bridge cove point cape island islands key keys lakes
+colonia colonias barrio ejido fraccionamiento
 hurricane storm tornado flood drought quake earthquake virus flu swine bird avian influenza disease
 association foundation institute society club league team fc united city's county's state's
 according however meanwhile also after before during since until while when where although because
@@ -137,7 +139,7 @@ suq mazraa khirbat khirbet sidi ben bin bani beni nahr jisr bab qaryat ard sheik
 _STOP_FALLBACK = {"the", "a", "an", "and", "or", "but", "in", "on", "at", "to", "for", "with", "by", "from",
                   "as", "is", "was", "are", "were", "be", "it", "its", "this", "that", "he", "she", "they", "we"}
 
-_PLACE_PREV = {"in", "of", "from", "at", "on", "near", "to", "outside", "into", "across", "around", "the", "an", "a",
+_PLACE_PREV = {"in", "of", "from", "at", "on", "near", "to", "outside", "into", "across", "around", "the", "an", "a", "(",
                "toward", "towards", "via", "through", "between", ","}
 _PLACE_NEXT = {"area", "man", "woman", "men", "women", "police", "county", "city", "resident", "residents",
                "native", "officials", "mayor", "council", "school", "schools", "hospital", "airport", "province",
@@ -145,6 +147,12 @@ _PLACE_NEXT = {"area", "man", "woman", "men", "women", "police", "county", "city
                "teen", "boy", "girl", "family", "families", "students", "community"}
 _LEADING_DROP = {"the"} | _DIRECTIONS | _PART_WORDS
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_CURRENCY = {"dollar", "dollars", "dollar's", "pound", "pounds", "lira", "liras", "rupee", "rupees", "peso", "pesos",
+             "dinar", "dinars", "riyal", "rial", "euro", "euros", "yuan", "ruble", "rubles", "naira", "shilling"}
+_GAP_TYPE_WORDS = {"sector", "area", "areas", "village", "town", "city", "district", "suburb", "neighbourhood",
+                   "neighborhood", "colony", "camp", "region", "locality", "township", "municipality", "county",
+                   "governorate", "province", "state", "lga", "upazila", "tehsil", "subdistrict", "sub-district",
+                   "commune", "department", "community", "quarter", "market", "checkpoint", "hill", "front"}
 _NOT_PLACE_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY", "LAW",
                      "WORK_OF_ART", "EVENT", "LANGUAGE", "PRODUCT"}
 _NAME_CHARS = re.compile(r"^[A-ZÀ-ÞĀ-žḀ-ỿ‘ʿ'][\w'’‘ʿʾ.\-]*$")
@@ -220,7 +228,15 @@ class _DocView:
     def __init__(self, doc) -> None:
         self.text = doc.text
         self.toks = [_Tok(t, self) for t in doc]
-        self.ents = [_Ent(e) for e in doc.ents]
+        self.ents = []
+        for e in doc.ents:
+            toks = self.toks[e.start:e.end]
+            if any(t.text in ("(", ")") for t in toks):
+                continue  # "Asuncion (Asuncion" as a WORK_OF_ART: the recogniser ran over a bracket
+            ent = _Ent(e)
+            if len(toks) > 1 and toks[-1].lower_ in _ADMIN_WORDS and ent.label_ not in _PLACE_LABELS:
+                ent.label_ = "GPE"  # "Owerri LGA" taken for a person
+            self.ents.append(ent)
 
     def __len__(self) -> int:
         return len(self.toks)
@@ -265,6 +281,7 @@ class _Mention:
     part: bool = False
     single: bool = True
     scores: dict[int, float] = field(default_factory=dict)
+    top: Candidate | None = None  # the best before an area gave way to its seat town
     best: Candidate | None = None
     margin: float = 0.0
 
@@ -457,10 +474,14 @@ class PlaceMatcher:
                 continue
             if cs and t - s == 1:
                 low = doc[s].lower_
-                if (low in _COMMON or low in _MONTHS_DAYS or doc[s].text in person_words) and \
-                        not any(c.kind in ("country", "admin1") for c in cs):
+                if low in _COMMON or low in _MONTHS_DAYS:
+                    cs = [c for c in cs if c.kind in ("country", "admin1") and (not hint or c.country == hint
+                                                                              or c.kind == "country")]
+                    if not cs:
+                        continue
+                elif doc[s].text in person_words and not any(c.kind in ("country", "admin1") for c in cs):
                     continue
-            if any(taken[k] for k in range(s, t)):
+            if any(taken[k] for k in range(s, t)) or (t < n and doc[t].lower_ in _CURRENCY):
                 continue
             m = _Mention(s, t, span.start_char, span.end_char, span.text, key, label, list(cs), want,
                          single=(t - s == 1))
@@ -485,6 +506,8 @@ class PlaceMatcher:
             cs = cands.get(key)
             if not cs:
                 continue
+            if t < n and doc[t].lower_ in _CURRENCY:
+                continue  # "the US dollar"
             cs = self._accept(doc, s, t, cs, ent_label, ent_of, strong_focus, person_words, hint)
             if not cs:
                 continue
@@ -628,7 +651,8 @@ class PlaceMatcher:
             if single:
                 if sent_start or in_org:
                     return c.primary and c.population >= 100_000
-                return (c.primary and c.population >= 15_000) or (infocus and c.primary and c.population > 0)
+                return (c.primary and c.population >= 15_000) or \
+                    (infocus and c.primary and (c.population > 0 or c.source == "imported"))
             return c.primary or c.population >= 1000 or infocus
 
         keep = [c for c in cs if strong(c)]
@@ -641,7 +665,7 @@ class PlaceMatcher:
         nxt = doc[s + 1] if s + 1 < len(doc) else None
         if prev in _PLACE_PREV:
             return True
-        if nxt is not None and (nxt.text in (",", ";") or nxt.lower_ in _PLACE_NEXT):
+        if nxt is not None and (nxt.text in (",", ";", ")") or nxt.lower_ in _PLACE_NEXT):
             return True
         return False
 
@@ -663,11 +687,15 @@ class PlaceMatcher:
 
         # containment pairs: "A in B", "A, B", "A (B)", "A of B province"
         contains: dict[int, list[int]] = defaultdict(list)  # index of contained -> containers
+        chain_from: set[int] = set()
         for i in range(len(mentions) - 1):
             a, b = mentions[i], mentions[i + 1]
             gap = doc[a.end_tok:b.start_tok]
             words = [w.lower_ for w in gap]
             if a.want == "admin" and words and words[0] in _ADMIN_WORDS:
+                words = words[1:]
+            # "Shahpur sector area (Poonch", "Pati village (Barwani", "Tilak Nagar area of Chembur"
+            while len(words) > 1 and words[0] in _GAP_TYPE_WORDS:
                 words = words[1:]
             if words in (["in"], [","], ["("], ["in", "the"], ["of"], ["in", "the", "province", "of"],
                          ["in", "the", "governorate", "of"], [",", "in"], ["-"], ["in", "rural"],
@@ -676,6 +704,15 @@ class PlaceMatcher:
                          ["area", "of"], ["area", ",", "in"], ["district", "of"], ["village", ","],
                          ["town", ","], ["city", ","], [",", "a", "town", "in"], [",", "a", "village", "in"]):
                 contains[i].append(i + 1)
+                if words != [","]:
+                    chain_from.add(i)
+        # "Pati village (Barwani, Madhya Pradesh)": inside Barwani, so inside Madhya Pradesh too
+        # (not along a plain list: "Alaska, Alabama, Arizona")
+        for i in sorted(chain_from, reverse=True):
+            for j in list(contains[i]):
+                for k in contains.get(j, ()):
+                    if k not in contains[i]:
+                        contains[i].append(k)
 
         for m in mentions:
             m.cands = m.cands[: self.max_cands] + [c for c in m.cands[self.max_cands:] if c.country in focus]
@@ -711,6 +748,7 @@ class PlaceMatcher:
 
         for m in mentions:
             m.scores = {c.id: base(m, c) for c in m.cands}
+        container_ids = {id(mentions[j]) for js in contains.values() for j in js}
 
         # state/province names mentioned: towns inside them are preferred
         admin_named: dict[str, float] = defaultdict(float)
@@ -720,12 +758,14 @@ class PlaceMatcher:
                 m.best, m.margin = None, 0.0
                 return
             ranked = sorted(m.cands, key=lambda c: -m.scores[c.id])
-            m.best = ranked[0]
+            m.best = m.top = ranked[0]
             if hint and m.best.country != hint and m.best.country not in named and m.best.kind != "continent":
                 # the only fits lie in a country the text never names: better none than a wrong one
                 m.best, m.margin = None, 0.0
                 return
-            if m.best.kind == "admin1" and m.want != "admin" and not m.near:
+            if id(m) in container_ids:
+                pass  # "Cuauhtemoc, Chihuahua": the container is the state
+            elif m.best.kind == "admin1" and m.want != "admin" and not m.near:
                 # "Idleb" for the province and its capital alike: the town is the point to give
                 ak = _admin_key(m.best.admin1 or m.best.name)
                 adm = m.best
@@ -733,6 +773,14 @@ class PlaceMatcher:
                     if c.kind == "town" and c.country == adm.country and c.population >= 10_000 and \
                             _admin_key(c.admin1) == ak and m.scores[c.id] > m.scores[adm.id] - 4.0 and \
                             (adm.source == "derived" or haversine_km(c.lat, c.lon, adm.lat, adm.lon) < 30):
+                        m.best = c
+                        break
+            elif m.best.kind == "admin2" and m.want != "admin" and not m.near:
+                # a municipality or district named like its seat ("Morelia", "Martinez de la Torre")
+                adm = m.best
+                for c in ranked[1:]:
+                    if c.kind == "town" and c.country == adm.country and m.scores[c.id] > m.scores[adm.id] - 4.0 and \
+                            haversine_km(c.lat, c.lon, adm.lat, adm.lon) < 30:
                         m.best = c
                         break
             m.margin = m.scores[ranked[0].id] - (m.scores[ranked[1].id] if len(ranked) > 1 else m.scores[ranked[0].id] - 3)
@@ -750,9 +798,15 @@ class PlaceMatcher:
                 votes[m.best.country] += 1.0 if m.margin >= 1.0 else 0.5
             set_focus(votes)
             admin_named.clear()
+            admin_countries: set[str] = set()
             for m in mentions:
-                if m.best is not None and m.best.kind in ("admin1", "region") and m.best.country:
-                    admin_named[(m.best.country, _admin_key(m.best.admin1 or m.best.name))] += 1.0
+                top = m.top if m.best is not None else None
+                if top is not None and top.kind == "admin1" and top.country:
+                    admin_named[(top.country, _admin_key(top.admin1 or top.name))] += 1.0
+                    if m.margin >= 1.0 or top.source == "curated":
+                        admin_countries.add(top.country)
+                elif top is not None and top.kind == "region" and top.country:
+                    admin_named[(top.country, _admin_key(top.admin1 or top.name))] += 1.0
             anchor_pts = list({m.key: (m.key, m.best.lat, m.best.lon) for m in mentions
                                if m.best is not None and m.best.kind not in ("country", "continent")
                                and m.margin >= 1.0}.values())
@@ -764,6 +818,9 @@ class PlaceMatcher:
                     if c.kind not in ("country", "continent"):
                         if admin_named and (c.country, _admin_key(c.admin1)) in admin_named and c.kind != "admin1":
                             sc += 2.0
+                        elif hint and c.country == hint and c.country in admin_countries and \
+                                c.kind in ("town", "admin2") and c.population < 100_000:
+                            sc -= 2.0  # a small place outside the provinces the text names
                         # co-mentioned places pull each other (each other name counts once)
                         pull = 0.0
                         coslat = math.cos(math.radians(c.lat))
@@ -814,7 +871,9 @@ class PlaceMatcher:
             if container.kind == "admin2" and c.admin2 and normalise_name(c.admin2) == normalise_name(container.name):
                 return True
             return haversine_km(c.lat, c.lon, container.lat, container.lon) < (150 if container.kind != "admin2" else 60)
-        # "Pandi, Bulacan" where the second is a town: near each other
+        # "Pandi, Bulacan" where the second is a town: near each other, and the container the bigger
+        if container.population < max(1000, c.population) and container.source != "curated":
+            return False
         return haversine_km(c.lat, c.lon, container.lat, container.lon) < 40
 
     def _output(self, doc, mentions: list[_Mention], demo: list[ResolvedMention]) -> list[ResolvedMention]:

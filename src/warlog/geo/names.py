@@ -11,10 +11,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalise_name", "skeleton", "skeleton_of_key", "is_latin", "NAME_RULES_VERSION"]
+__all__ = ["normalise_name", "skeleton", "skeleton_of_key", "is_latin", "is_arabic", "NAME_RULES_VERSION"]
 
 # bump when the rules change: the gazetteer's index keys depend on them
-NAME_RULES_VERSION = "4"
+NAME_RULES_VERSION = "5"
 
 # letters NFKD does not decompose
 _TRANSLIT = str.maketrans({
@@ -64,6 +64,32 @@ def is_latin(s: str) -> bool:
     return s.isascii() or _NON_LATIN.search(s) is None
 
 
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064A\u0671-\u06D3\uFB50-\uFDFF\uFE70-\uFEFF]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
+_AR_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u0640\u06D6-\u06ED]")
+_AR_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي",
+                             "ء": "", "ی": "ي", "ک": "ك", "ہ": "ه", "ۀ": "ه"})
+_NON_AR = re.compile(r"[^\u0620-\u064A\u0671-\u06D3]+")
+
+
+def is_arabic(s: str) -> bool:
+    """True when `s` is written in Arabic script (no Latin letters)."""
+    return bool(_ARABIC_LETTER.search(s)) and not _LATIN_LETTER.search(s)
+
+
+def _arabic_key(s: str) -> str:
+    """Arabic-script names: diacritics, tatweel and hamza seats folded, the article dropped."""
+    s = unicodedata.normalize("NFKC", s)
+    s = _AR_MARKS.sub("", s).translate(_AR_LETTERS)
+    words = [w for w in _NON_AR.sub(" ", s).split() if w]
+    out = []
+    for i, w in enumerate(words):
+        if w.startswith("ال") and len(w) > 3:
+            w = w[2:]
+        out.append(w)
+    return " ".join(out)
+
+
 def _fold(s: str) -> str:
     if s.isascii():
         return _NON_ALNUM.sub(" ", _APOS.sub("", s).lower().replace("&", " and ")).strip()
@@ -104,6 +130,8 @@ def normalise_name(s: str) -> str:
     """
     if not s:
         return ""
+    if not s.isascii() and is_arabic(s):
+        return _arabic_key(s)
     s = _fold(s)
     # 'al' glued to the next word by a former hyphen is now a separate token
     words = s.split()

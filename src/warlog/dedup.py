@@ -1,0 +1,890 @@
+"""Cross-source merging: the reports (mentions) of one incident become one merged event.
+
+Incremental and stable.  Each mention is assigned once, in the order reports arrive, to the
+best-scoring merged event among its candidates or to a new one; nothing is re-clustered.  A
+merged event's id is taken from the mention that founded it (``me-`` + that event id) and
+never changes.  A mention that already has a link is never looked at again, so running the
+same input twice changes nothing.
+
+Candidates (blocking): the same country, a day within the window both sides' time precision
+allows (a day: 1 day either way; a week: 7; a month: 31), within a distance that both sides'
+geo precision allows, never a merged event that already holds a mention of the same document
+(a report's own incidents were told apart by the extractor).
+
+Decision: a score from what two reports of one incident share and what tells two incidents
+apart -- the day, the place (name, distance, the other place names the texts give), the event
+type, the actors (either side), the victims' description, the death tolls (tolls rise as
+reports come in; they rarely fall), and the similarity of the texts.  A mention joins the
+candidate that scores highest, if that score reaches ``THRESHOLD``.
+
+``assign(conn, event_ids)`` runs inside the caller's transaction (``Store.save_extraction``
+calls it for the document it stores, so a document and its merging commit together);
+``merge_pending(store)`` assigns every mention not yet assigned (``warlog merge``).
+"""
+from __future__ import annotations
+
+import gc
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import date, datetime, timezone
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import Connection, insert, or_, select, update
+
+from .reconcile import HISTORY_FIELDS, _single, reconcile
+
+THRESHOLD = 3.5
+FLOOR = 0.5  # the least score with every mention already in the event
+DAY_SLACK = {1: 1, 2: 7, 3: 31}  # days either way a date of that precision may be off
+DATE_GAP_SCORE = {0: 1.0, 1: -1.0, 2: -2.0}  # two day-precise dates this many days apart
+CELL_DEG = 1.0  # spatial blocking cell (degrees): a cell and its neighbours cover 60 km
+GEO_TOLERANCE_KM = {1: 30.0, 2: 60.0, 3: 200.0}
+_CHUNK = 500
+
+# --------------------------------------------------------------------------- text features
+_STOP = frozenset(
+    """a an the and or of in on at to for from by with near outside around after before during when while as
+    is are was were be been being has have had that this these those it its their his her they he she who which
+    said says say told according reportedly reported report reports also other others several some many least
+    about more than over into out up down off against between among amid since until then there here not no
+    new one two three four five six seven eight nine ten eleven twelve dozens dozen hundreds killed killing
+    wounded injured dead died people ago today yesterday night morning evening late early week day days
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december jan feb mar apr jun jul aug sep sept oct nov dec could would will
+    statement spokesman source sources official officials""".split()
+)
+_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+# capitalised names after a locative word: "near Mineralne", "in Kabul's Dasht-e-Barchi district"
+_PLACE = re.compile(
+    r"\b(?:in|near|at|outside|around|of|to|from|towards|into|targeted|shelled|struck|hit|attacked)\s+(?:the\s+)?"
+    r"((?:(?:al|el|ar|as|ad|an|ash|at|az|ad-|de|la)[-\s])?[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,3})"
+)
+_NOT_PLACE = frozenset(
+    """january february march april may june july august september october november december monday tuesday
+    wednesday thursday friday saturday sunday the a an his her their its islamic state is this that
+    reuters afp ap bbc police army officials residents""".split()
+)
+
+# victims and participants, in classes; "people" fits any class, general civilian words fit any civilian group
+_VICTIMS: dict[str, str] = {}
+for _cls, _words in {
+    "military": "soldier soldiers troops troop army servicemen serviceman military conscripts conscript recruits "
+                "officer officers commander commanders personnel",
+    "police": "police policeman policemen policemen gendarmes gendarme",
+    "fighters": "fighters fighter militants militant militiamen militiaman militia insurgents rebels jihadists "
+                "combatants gunmen",
+    "civilians": "civilians civilian residents resident villagers villager inhabitants worshippers shoppers "
+                 "diners passengers displaced family families locals bystanders pedestrians",
+    "children": "children child boys girls pupils schoolchildren kids minors students student schoolgirls "
+                "schoolboys",
+    "women": "women woman",
+    "farmers": "farmers farmer herders herder shepherds shepherd fishermen truffle",
+    "workers": "workers worker labourers laborers employees miners drivers driver traders vendors merchants "
+               "technicians artists nurses doctors interns medics staff",
+    "teachers": "teachers teacher lecturers professors",
+    "journalists": "journalists journalist reporter reporters",
+    "officials": "officials official politician politicians candidate councillor mayor chief chiefs",
+    "protesters": "protesters protestors demonstrators activists supporters",
+    "prisoners": "prisoners detainees inmates",
+    "refugees": "refugees migrants",
+    "aid": "aid humanitarian",
+}.items():
+    for _w in _words.split():
+        _VICTIMS[_w] = _cls
+_GENERAL_CIVILIAN = "civilians"
+_CIVILIAN_GROUPS = frozenset({"civilians", "children", "women", "farmers", "workers", "teachers", "journalists",
+                              "refugees", "aid", "prisoners"})
+_GENERIC_ACTOR = re.compile(r"^(unidentified|civilians|protesters|rioters|private security)", re.I)
+_PERIOD = re.compile(r"\s*\((?:\d{4}-?(?:\d{4})?)\)\s*$")
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """Lower-case ASCII skeleton of a name: accents, articles, hyphens and apostrophes gone."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"['’‘`]s\b", "", text)
+    text = re.sub(r"\b(?:al|el|ar|as|ad|an|ash|at|az)[-\s]", "", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return text.strip()
+
+
+@lru_cache(maxsize=200_000)
+def _squash(text: str) -> str:
+    return fold(text).replace(" ", "")
+
+
+@lru_cache(maxsize=500_000)
+def names_match(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if not a or not b or abs(len(a) - len(b)) > 6:
+        return False
+    return fuzz.ratio(a, b) >= 80
+
+
+_ORG_WORD = re.compile(r"\b(?:Forces?|Militia|Army|Governor|Ministry|Council|Observatory|Front|Brigades?|Division|"
+                       r"Party|Movement|Mobili[sz]ation|Guard|Police|Government|Committee|Union|Organi[sz]ation|"
+                       r"Agency|Office|Department|Command|Group|Network|News|Times|Radio|TV)\b")
+_ACTOR_NOUN = re.compile(r"\s+(?:forces|fighters|militia|militiamen|militants|factions?|rebels|troops|soldiers|"
+                         r"gunmen|members|supporters|officials|authorities|police|army|jets|warplanes|aircraft|"
+                         r"positions|government|coalition|-led|-backed)\b", re.I)
+
+
+_PLACE_BEFORE = re.compile(
+    r"((?:(?:al|el|an|as|ad)[-\s])?[A-Z][\w'’-]+(?:[\s-](?:al-|el-)?[A-Z][\w'’-]+){0,3})\s+(?:highway|road|street|square|"
+    r"intersection|roundabout|junction|bridge|district|neighbou?rhood|village|town|city|camp|area|front|frontline|"
+    r"market|hospital|checkpoint|township|county|locality|sub-district|quarter)\b")
+
+
+def place_names(text: str) -> frozenset[str]:
+    """Names the text gives after a word of place ("near Mineralne", "in Kabul's Hodan district")
+    or before one ("the Miniyeh highway"), without organisations, acronyms and adjectives of
+    actors ("Houthi forces")."""
+    out = set()
+    for m in _PLACE_BEFORE.finditer(text):
+        name = re.split(r"['’]s\s+", m.group(1))[-1]  # "Mogadishu's Hodan district": Hodan
+        folded = fold(name)
+        if folded and folded.split(" ")[0] not in _NOT_PLACE and not _ORG_WORD.search(name):
+            out.add(_squash(name))
+    for m in _PLACE.finditer(text):
+        name = re.split(r"['’]s\s+", m.group(1))[0]  # "Kabul's Hodan district": Kabul (Hodan is found apart)
+        folded = fold(name)
+        first = folded.split(" ")[0] if folded else ""
+        if not first or first in _NOT_PLACE or _ORG_WORD.search(name):
+            continue
+        if re.fullmatch(r"[A-Z]{2,6}", name) or _ACTOR_NOUN.match(text, m.end(1)):
+            continue
+        out.add(_squash(name))
+    return frozenset(out)
+
+
+_QUANT = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fifteen twenty thirty
+    dozens dozen hundreds scores several many some few numerous""".split())
+_HARM = frozenset("""killing killed kill kills wounding wounded injuring injured abducted abducting kidnapped
+    kidnapping seized targeting targeted shot shooting attacked attacking""".split())
+
+
+def victim_classes(text: str) -> frozenset[str]:
+    """Classes of the people a count or a verb of harm applies to ("killing five soldiers",
+    "24 students were abducted"); words naming who speaks ("police said") are left out."""
+    toks = re.findall(r"[a-z]+|\d[\d,]*\d|\d|[.;:,()]", text.lower())
+    out = set()
+    for i, w in enumerate(toks):
+        cls = _VICTIMS.get(w)
+        if cls is None:
+            continue
+        before: list[str] = []
+        for t in reversed(toks[max(0, i - 3) : i]):
+            if t in ".;:,()":
+                break
+            before.append(t)
+        if any(t in _QUANT or t[0].isdigit() for t in before) or (
+            before and (before[0] in _HARM or (len(before) >= 2 and before[1] in _HARM and before[0] in ("a", "an", "the")))
+        ):
+            out.add(cls)
+    return frozenset(out)
+
+
+def content_words(text: str) -> str:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return " ".join(sorted({w for w in words if w not in _STOP and len(w) > 2}))
+
+
+def actor_key(name: str | None) -> str | None:
+    if not name:
+        return None
+    return _PERIOD.sub("", name).strip().lower()
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6371.0 * math.hypot(x, y)
+
+
+def country_key(country: str | None) -> str:
+    return (country or "").strip().lower()
+
+
+# --------------------------------------------------------------------------- mentions and clusters
+@dataclass(eq=False)
+class Mention:
+    """One stored event (one report's account of an incident), with what merging compares."""
+
+    event_id: str
+    doc_id: str
+    row: dict[str, Any]  # the event's columns
+    reported: date | None  # the document's publication date, else the day it was stored
+    seq: int  # arrival order
+    outlet: str | None = None
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    # derived
+    day: int | None = None
+    precision: int = 1
+    ckey: str = ""
+    location: str = ""
+    admin1: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    spots: frozenset[str] = frozenset()
+    victims: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()
+    specific: frozenset[str] = frozenset()
+    words: str = ""
+    lat: float | None = None
+    lon: float | None = None
+
+    def __post_init__(self) -> None:
+        r = self.row
+        self.lat, self.lon = r.get("latitude"), r.get("longitude")
+        if self.lat is None or self.lon is None:
+            self.lat = self.lon = None
+        d = r.get("event_date")
+        if d is None and self.reported is not None:
+            d, self.precision = self.reported, 2
+        else:
+            self.precision = int(r.get("time_precision") or 1)
+        self.day = d.toordinal() if d is not None else None
+        self.ckey = country_key(r.get("country"))
+        self.location = _squash(r.get("location") or "")
+        self.admin1 = frozenset(_squash(a) for a in re.split(r"\s*/\s*", r.get("admin1") or "") if a)
+        text = " ".join(s["text"] for s in self.evidence)
+        known = {self.location, *self.admin1, _squash(r.get("country") or "")}
+        actor_words = {_squash(w) for a in (r.get("actor1"), r.get("actor2"), r.get("assoc_actor_1"), r.get("assoc_actor_2"))
+                       if a for w in re.split(r"[\s:;()/-]+", _PERIOD.sub("", a)) if len(w) > 3}
+        self.places = frozenset(p for p in place_names(text)
+                                if not any(names_match(p, k) for k in known if k) and p not in actor_words)
+        # the places the report names: its location (unless a province or the country), and the
+        # others its text gives
+        town = self.location if self.location and not any(names_match(self.location, k) for k in known - {self.location}
+                                                              if k) else ""
+        self.spots = self.places | ({town} if town else set())
+        self.victims = victim_classes(text)
+        acts = {actor_key(r.get("actor1")), actor_key(r.get("actor2"))} - {None}
+        self.actors = frozenset(acts)  # type: ignore[arg-type]
+        self.specific = frozenset(a for a in acts if a and not _GENERIC_ACTOR.match(a))
+        self.words = content_words(text)
+
+    @property
+    def fatalities(self) -> int:
+        return int(self.row.get("fatalities") or 0)
+
+
+@dataclass(eq=False)
+class Cluster:
+    merged_id: str
+    members: list[Mention]
+    stored: dict[str, Any] | None = None  # the merged_events row as stored, None if new
+    docs: set[str] = field(default_factory=set)
+    new_members: list[Mention] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.docs = {m.doc_id for m in self.members}
+
+
+def merged_id_for(event_id: str) -> str:
+    return "me-" + (event_id[3:] if event_id.startswith("ev-") else event_id)
+
+
+# --------------------------------------------------------------------------- the decision
+def _type_score(a: dict[str, Any], b: dict[str, Any]) -> float:
+    if a["sub_event_type"] == b["sub_event_type"]:
+        # many demonstrations take place on one day in one city: the type says little
+        return 0.5 if a["event_type"] in ("Protests", "Riots") else 1.0
+    if a["event_type"] == b["event_type"]:
+        return 0.5
+    if a["disorder_type"] == b["disorder_type"]:
+        return 0.0
+    return -1.0
+
+
+def _fatality_score(p: Mention, q: Mention) -> float:
+    a, b = p.fatalities, q.fatalities
+    if a <= 0 or b <= 0:
+        return 0.0
+    if a == b:
+        return 0.75
+    early, late = (q, p) if (q.reported or date.min, q.seq) <= (p.reported or date.min, p.seq) else (p, q)
+    if late.fatalities >= early.fatalities:  # the toll rose
+        same_day = early.reported is not None and early.reported == late.reported
+        ratio = late.fatalities / early.fatalities
+        if same_day and ratio > 4 and late.fatalities - early.fatalities > 5:
+            return -1.0
+        return 0.25 if ratio <= 8 else -1.0
+    # a lower later toll: a different incident, unless close
+    return -0.25 if early.fatalities - late.fatalities <= max(2, early.fatalities // 5) else -1.5
+
+
+def _victim_score(p: Mention, q: Mention) -> float:
+    a, b = p.victims, q.victims
+    if not a or not b:
+        return 0.0
+    if a & b:
+        return 0.5
+    if (_GENERAL_CIVILIAN in a and b <= _CIVILIAN_GROUPS) or (_GENERAL_CIVILIAN in b and a <= _CIVILIAN_GROUPS):
+        return 0.25
+    return -0.75
+
+
+def _place_score(p: Mention, q: Mention) -> tuple[float, bool]:
+    """(score, gate passed)."""
+    score = 0.0
+    same_name = bool(p.location) and names_match(p.location, q.location)
+    if p.admin1 and q.admin1 and not (p.admin1 & q.admin1) and not same_name:
+        score -= 1.0
+    # the places each report names (its town, the others its text gives): the same places are a
+    # strong sign, one report's among the other's a weak one; places on both sides the other does
+    # not name, a counter-sign
+    if p.spots and q.spots:
+        left = {x for x in p.spots if not any(names_match(x, y) for y in q.spots)}
+        right = {y for y in q.spots if not any(names_match(x, y) for x in p.spots)}
+        if len(left) == len(p.spots):
+            return -1.5, True  # nothing in common: a shared province or city is no sign
+        if left and right:
+            return -1.0, True
+        return (1.5 if not left and not right else 0.25), True
+    return score, True
+
+
+def _actor_score(p: Mention, q: Mention) -> float:
+    if p.specific and q.specific:
+        if not p.specific & q.specific:
+            return -1.0
+        a1, b1 = actor_key(p.row.get("actor1")), actor_key(q.row.get("actor1"))
+        return 1.0 if a1 == b1 else 0.5  # the same side acting, or the sides swapped
+    if p.actors & q.actors:
+        return 0.25
+    return 0.0
+
+
+def pair_score(p: Mention, q: Mention, parts: dict[str, float] | None = None) -> float | None:
+    """How alike two mentions are; None when they cannot be the same incident.
+
+    ``parts``, when given, receives each component of the score (for explanations).
+    """
+    if p.day is None or q.day is None or p.ckey != q.ckey or p.doc_id == q.doc_id:
+        return None
+    gap = abs(p.day - q.day)
+    if gap > DAY_SLACK.get(p.precision, 31) + DAY_SLACK.get(q.precision, 31):
+        return None
+    if p.lat is not None and q.lat is not None:  # the cheap distance gate first
+        tol = GEO_TOLERANCE_KM.get(max(p.row.get("geo_precision") or 2, q.row.get("geo_precision") or 2), 60.0)
+        if (abs(p.lat - q.lat) * 111.0 > tol or distance_km(p.lat, p.lon, q.lat, q.lon) > tol) \
+                and p.location != q.location:
+            return None
+    place, ok = _place_score(p, q)
+    if not ok:
+        return None
+    got = {"place": place}
+    if max(p.precision, q.precision) > 1:
+        got["date"] = 0.0
+    else:
+        got["date"] = DATE_GAP_SCORE.get(gap, -3.0)
+    got["type"] = _type_score(p.row, q.row)
+    got["actors"] = _actor_score(p, q)
+    got["victims"] = _victim_score(p, q)
+    got["fatalities"] = _fatality_score(p, q)
+    if p.words and q.words:
+        sim = fuzz.token_set_ratio(p.words, q.words) / 100.0
+        got["text"] = max(-0.5, min(0.25, (sim - 0.5) * 2.0))
+    if parts is not None:
+        parts.update(got)
+    return sum(got.values())
+
+
+def cluster_score(m: Mention, c: Cluster) -> float | None:
+    """The best score with one of the cluster's mentions, provided none rules the mention out.
+
+    Every mention of the cluster must be compatible (within the date window and the distance,
+    scoring at least ``FLOOR``): a chain of reports never walks an event across days or towns.
+    """
+    if m.doc_id in c.docs:
+        return None
+    best: float | None = None
+    for other in c.members:
+        s = pair_score(m, other)
+        if s is None or s < FLOOR:
+            return None
+        if best is None or s > best:
+            best = s
+    return best
+
+
+class Merger:
+    """The in-memory index of merged events, by (country, day) of their mentions."""
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self.index: dict[tuple[str, int, Any], list[Cluster]] = defaultdict(list)
+        self.clusters: dict[str, Cluster] = {}
+
+    def add(self, cluster: Cluster) -> None:
+        self.clusters[cluster.merged_id] = cluster
+        for m in cluster.members:
+            self._register(cluster, m)
+
+    @staticmethod
+    def _cell(m: Mention) -> tuple[int, int] | None:
+        """The mention's 1-degree cell, if it is placed finely enough (geo precision 1 or 2) for
+        its candidates to lie in the neighbouring cells (tolerance 60 km at most)."""
+        if m.lat is None or (m.row.get("geo_precision") or 2) > 2:
+            return None
+        return int(m.lat // CELL_DEG), int(m.lon // CELL_DEG)
+
+    def _register(self, cluster: Cluster, m: Mention) -> None:
+        if m.day is None:
+            return
+        slack = DAY_SLACK.get(m.precision, 31)
+        cell = self._cell(m)
+        for day in range(m.day - slack, m.day + slack + 1):  # the days its date may be
+            for key in ((m.ckey, day, "*"), (m.ckey, day, cell if cell is not None else "coarse")):
+                bucket = self.index[key]
+                if cluster not in bucket:
+                    bucket.append(cluster)
+
+    def candidates(self, m: Mention) -> Iterator[Cluster]:
+        """Clusters with a mention whose date window meets this one's; for a finely placed
+        mention, only those in its cell, the neighbouring cells, or placed coarsely."""
+        if m.day is None:
+            return
+        slack = DAY_SLACK.get(m.precision, 31)
+        cell = self._cell(m)
+        if cell is None:
+            keys: list[Any] = ["*"]
+        else:
+            keys = ["coarse"] + [(cell[0] + i, cell[1] + j) for i in (-1, 0, 1) for j in (-1, 0, 1)]
+        seen: set[str] = set()
+        index = self.index
+        for day in range(m.day - slack, m.day + slack + 1):
+            for key in keys:
+                for c in index.get((m.ckey, day, key), ()):
+                    if c.merged_id not in seen:
+                        seen.add(c.merged_id)
+                        yield c
+
+    def assign(self, m: Mention) -> tuple[Cluster, float | None]:
+        best, best_score = None, None
+        for c in self.candidates(m):
+            s = cluster_score(m, c)
+            if s is not None and s >= self.threshold and (best_score is None or s > best_score
+                                                           or (s == best_score and c.merged_id < best.merged_id)):
+                best, best_score = c, s
+        if best is None:
+            best = Cluster(merged_id_for(m.event_id), [])
+            self.clusters[best.merged_id] = best
+        best.members.append(m)
+        best.new_members.append(m)
+        best.docs.add(m.doc_id)
+        if best_score is not None:
+            best.scores[m.event_id] = best_score
+        self._register(best, m)
+        return best, best_score
+
+
+# --------------------------------------------------------------------------- the store side
+def _tables():
+    from . import store as s
+
+    return s.events, s.evidence, s.documents, s.merged_events, s.event_links, s.merged_history
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _load_mentions(conn: Connection, where: Any = None, ids: Sequence[str] | None = None) -> list[Mention]:
+    events, evidence, documents, *_ = _tables()
+    base = select(events, documents.c.published, documents.c.source.label("_outlet"),
+                  documents.c.ingested_at.label("_ingested")).join(documents, documents.c.id == events.c.doc_id)
+    rows: list[Any] = []
+    if ids is not None:
+        for chunk in _chunks(list(ids)):
+            rows.extend(conn.execute(base.where(events.c.event_id.in_(chunk))).mappings().all())
+    else:
+        rows = list(conn.execute(base.where(where) if where is not None else base).mappings().all())
+    spans: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if ids is None and where is None:
+        q = select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text).order_by(
+            evidence.c.event_id, evidence.c.ordinal)
+        for e in conn.execute(q):
+            spans[e.event_id].append({"start": e.start, "end": e.end, "text": e.text})
+    else:
+        for chunk in _chunks([r["event_id"] for r in rows]):
+            q = (select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
+                 .where(evidence.c.event_id.in_(chunk)).order_by(evidence.c.event_id, evidence.c.ordinal))
+            for e in conn.execute(q):
+                spans[e.event_id].append({"start": e.start, "end": e.end, "text": e.text})
+    out = []
+    for r in rows:
+        row = dict(r)
+        ingested = row.pop("_ingested")
+        reported = row.get("published") or (ingested.date() if ingested else None)
+        out.append(Mention(event_id=row["event_id"], doc_id=row["doc_id"], row=row, reported=reported, seq=0,
+                           outlet=row.pop("_outlet"), evidence=spans.get(row["event_id"], [])))
+        out[-1]._ingested = ingested  # type: ignore[attr-defined]
+    return out
+
+
+def _arrival_order(mentions: list[Mention]) -> list[Mention]:
+    mentions.sort(key=lambda m: (m.reported or date.max, m._ingested or datetime.max.replace(tzinfo=timezone.utc),  # type: ignore[attr-defined]
+                                 m.doc_id, m.row.get("ordinal", 0)))
+    for i, m in enumerate(mentions):
+        m.seq = i
+    return mentions
+
+
+def _existing_clusters(conn: Connection, pending: list[Mention], merger: Merger) -> None:
+    """Load the stored merged events the pending mentions could join, with their mentions."""
+    _, _, _, merged, links, _ = _tables()
+    events = _tables()[0]
+    by_country: dict[str, list[int]] = defaultdict(list)
+    for m in pending:
+        if m.day is not None:
+            by_country[m.ckey].append(m.day)
+    if not by_country:
+        return
+    reach = 2 * max(DAY_SLACK.values())
+    stored: dict[str, dict[str, Any]] = {}
+    for ckey, days in by_country.items():
+        lo, hi = date.fromordinal(min(days) - reach), date.fromordinal(max(days) + reach)
+        q = select(merged).where(merged.c.country_key == ckey, merged.c.day_last >= lo, merged.c.day_first <= hi)
+        for r in conn.execute(q).mappings():
+            stored[r["merged_id"]] = dict(r)
+    if not stored:
+        return
+    member_ids: dict[str, str] = {}
+    for chunk in _chunks(list(stored)):
+        for r in conn.execute(select(links.c.event_id, links.c.merged_id).where(links.c.merged_id.in_(chunk))):
+            member_ids[r.event_id] = r.merged_id
+    members: dict[str, list[Mention]] = defaultdict(list)
+    mentions = _load_mentions(conn, ids=list(member_ids))
+    for m in mentions:
+        members[member_ids[m.event_id]].append(m)
+    for mid, row in stored.items():
+        ms = sorted(members.get(mid, []), key=lambda m: (m.reported or date.max, m.doc_id, m.row.get("ordinal", 0)))
+        for i, m in enumerate(ms):
+            m.seq = -len(ms) + i  # before anything pending
+        merger.add(Cluster(mid, ms, stored=row))
+
+
+def assign(conn: Connection, event_ids: Sequence[str] | None = None, *, threshold: float = THRESHOLD) -> dict[str, int]:
+    """Assign mentions not yet merged (those of ``event_ids``, or all) within ``conn``'s transaction.
+
+    Returns counts: mentions assigned, merged events created, merged events updated.
+    """
+    events, _, _, merged, links, history = _tables()
+    unlinked = ~select(links.c.event_id).where(links.c.event_id == events.c.event_id).exists()
+    if event_ids is not None:
+        if not event_ids:
+            return {"assigned": 0, "created": 0, "updated": 0}
+        pending = [m for m in _load_mentions(conn, ids=event_ids)]
+        linked = set()
+        for chunk in _chunks(list(event_ids)):
+            linked.update(conn.execute(select(links.c.event_id).where(links.c.event_id.in_(chunk))).scalars())
+        pending = [m for m in pending if m.event_id not in linked]
+    else:
+        pending = _load_mentions(conn, where=unlinked) if _has_links(conn) else _load_mentions(conn)
+    if not pending:
+        return {"assigned": 0, "created": 0, "updated": 0}
+    _arrival_order(pending)
+    merger = Merger(threshold)
+    _existing_clusters(conn, pending, merger)
+    touched: dict[str, Cluster] = {}
+    for m in pending:
+        c, _ = merger.assign(m)
+        touched[c.merged_id] = c
+    now = _now()
+    link_rows, new_rows, history_rows = [], [], []
+    updated = 0
+    opened = _history_opened(conn, [c.merged_id for c in touched.values() if c.stored is not None])
+    for c in touched.values():
+        n_old = len(c.members) - len(c.new_members)
+        state, state_origin = reconcile(c.members[:n_old]) if n_old else ({}, {})
+        for i, m in enumerate(c.new_members):
+            link_rows.append({"event_id": m.event_id, "merged_id": c.merged_id, "score": c.scores.get(m.event_id),
+                              "linked_at": now})
+            prefix = c.members[: n_old + i + 1]
+            if len(prefix) == 1:
+                state, state_origin = _single(m)
+                continue
+            values, origin = reconcile(prefix)
+            for f in HISTORY_FIELDS:
+                if state.get(f) == values[f]:
+                    continue
+                # a field changes: its history keeps the value it had, with its source, then the new one
+                if (c.merged_id, f) not in opened:
+                    history_rows.append(_history_row(c.merged_id, f, state.get(f), state_origin[f], now))
+                    opened.add((c.merged_id, f))
+                history_rows.append(_history_row(c.merged_id, f, values[f], origin.get(f, m), now))
+            state, state_origin = values, origin
+        row = _merged_row(c, state, now)
+        if c.stored is None:
+            new_rows.append(row)
+        else:
+            row.pop("created_at")
+            conn.execute(update(merged).where(merged.c.merged_id == c.merged_id).values(**row))
+            updated += 1
+    _bulk_insert(conn, merged, new_rows)
+    _bulk_insert(conn, links, link_rows)
+    _bulk_insert(conn, history, history_rows)
+    return {"assigned": len(link_rows), "created": len(new_rows), "updated": updated}
+
+
+def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows.  On SQLite, straight through the driver with the column types' own
+    conversions (SQLAlchemy's per-row parameter handling costs more than the merge itself)."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        for chunk in _chunks(rows, 5000):
+            conn.execute(insert(table), list(chunk))
+        return
+    cols = [c for c in table.columns if c.name in rows[0] or not (c.primary_key and c.autoincrement is True)]
+    cols = [c for c in cols if c.name in rows[0]]
+    procs = [c.type._cached_bind_processor(conn.dialect) for c in cols]
+    names = [c.name for c in cols]
+    sql = (f'INSERT INTO {table.name} ({", ".join(chr(34) + n + chr(34) for n in names)}) '
+           f'VALUES ({", ".join("?" for _ in names)})')
+    data = [tuple(v if (proc is None or v is None) else proc(v) for v, proc in zip((r[n] for n in names), procs))
+            for r in rows]
+    conn.exec_driver_sql(sql, data)
+
+
+def _history_opened(conn: Connection, merged_ids: list[str]) -> set[tuple[str, str]]:
+    """(merged event, field) pairs that already have a history."""
+    history = _tables()[5]
+    out: set[tuple[str, str]] = set()
+    for chunk in _chunks(merged_ids):
+        q = select(history.c.merged_id, history.c.field).where(history.c.merged_id.in_(chunk)).distinct()
+        out.update((r.merged_id, r.field) for r in conn.execute(q))
+    return out
+
+
+def _history_row(merged_id: str, f: str, value: Any, src: Mention, now: datetime) -> dict[str, Any]:
+    return {"merged_id": merged_id, "field": f, "value": _jsonable(value), "event_id": src.event_id,
+            "doc_id": src.doc_id, "reported": src.reported, "recorded_at": now}
+
+
+def _has_links(conn: Connection) -> bool:
+    links = _tables()[4]
+    return conn.execute(select(links.c.event_id).limit(1)).first() is not None
+
+
+def _jsonable(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, date) else v
+
+
+def _merged_row(c: Cluster, values: dict[str, Any], now: datetime) -> dict[str, Any]:
+    days = [m.day for m in c.members if m.day is not None]
+    row = {k: v for k, v in values.items() if not k.startswith("_")}
+    row.update(
+        merged_id=c.merged_id,
+        country_key=c.members[0].ckey,
+        day_first=date.fromordinal(min(days)) if days else None,
+        day_last=date.fromordinal(max(days)) if days else None,
+        created_at=now,
+        updated_at=now,
+    )
+    return row
+
+
+def merge_pending(store: Any, *, threshold: float = THRESHOLD) -> dict[str, int]:
+    """Assign every mention of the store not yet merged, in one transaction."""
+    gc_was_on = gc.isenabled()
+    gc.disable()  # many long-lived small objects: the cyclic collector would rescan them again and again
+    try:
+        with store.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":  # a big batch: keep its pages in memory, not spilled to the WAL
+                conn.exec_driver_sql("PRAGMA cache_size=-131072")
+            return assign(conn, None, threshold=threshold)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------- batch, without a store
+def merge_extractions(extractions: Iterable[Any], *, threshold: float = THRESHOLD) -> list[dict[str, Any]]:
+    """Merge the events of extractions held in memory (``warlog extract --merge``).
+
+    Returns one dict per merged event: the reconciled ACLED columns, ``doc_ids``,
+    ``event_ids``, ``number_of_sources``, first and latest report.
+    """
+    mentions: list[Mention] = []
+    for ex in extractions:
+        doc = ex.document
+        for i, ev in enumerate(ex.events):
+            row = ev.model_dump(exclude={"evidence"})
+            row["event_id"] = ev.event_id or f"ev-{doc.content_hash[:20]}-{i:03d}"
+            row["ordinal"] = i
+            m = Mention(event_id=row["event_id"], doc_id=doc.id, row=row, reported=doc.published, seq=0,
+                        outlet=doc.source, evidence=[s.model_dump() for s in ev.evidence])
+            m._ingested = None  # type: ignore[attr-defined]
+            mentions.append(m)
+    mentions.sort(key=lambda m: (m.reported or date.max))  # stable: input order within a day
+    for i, m in enumerate(mentions):
+        m.seq = i
+    merger = Merger(threshold)
+    for m in mentions:
+        merger.assign(m)
+    out = []
+    for c in merger.clusters.values():
+        values, _ = reconcile(c.members)
+        values = {k: v for k, v in values.items() if not k.startswith("_")}
+        out.append({"event_id": c.merged_id, "doc_id": c.members[0].doc_id,
+                    "doc_ids": sorted({m.doc_id for m in c.members}),
+                    "event_ids": [m.event_id for m in c.members], **values})
+    return out
+
+
+# --------------------------------------------------------------------------- reading merged events
+def merged_events(
+    store: Any,
+    *,
+    country: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    event_type: str | None = None,
+    sub_event_type: str | None = None,
+    actor: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Merged events, newest first, each with its sources: ``doc_ids``, ``event_ids``, ``outlets``.
+
+    Filters as ``Store.events``.
+    """
+    from sqlalchemy import func
+
+    events, _, documents, merged, links, _ = _tables()
+    q = select(merged)
+    if country is not None:
+        q = q.where(func.lower(merged.c.country) == func.lower(country))
+    if since is not None:
+        q = q.where(merged.c.event_date >= since)
+    if until is not None:
+        q = q.where(merged.c.event_date <= until)
+    if event_type is not None:
+        q = q.where(func.lower(merged.c.event_type) == func.lower(event_type))
+    if sub_event_type is not None:
+        q = q.where(func.lower(merged.c.sub_event_type) == func.lower(sub_event_type))
+    if actor is not None:
+        needle = actor.strip().lower()
+        q = q.where(or_(*(func.lower(c).contains(needle, autoescape=True)
+                          for c in (merged.c.actor1, merged.c.actor2, merged.c.assoc_actor_1, merged.c.assoc_actor_2))))
+    q = q.order_by(merged.c.event_date.is_(None), merged.c.event_date.desc(), merged.c.merged_id)
+    if limit is not None:
+        q = q.limit(limit)
+    if offset:
+        q = q.offset(offset)
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+        members: dict[str, list[Any]] = defaultdict(list)
+        for chunk in _chunks([r["merged_id"] for r in rows]):
+            mq = (select(links.c.merged_id, events.c.event_id, events.c.doc_id, documents.c.source, documents.c.published)
+                  .join(events, events.c.event_id == links.c.event_id)
+                  .join(documents, documents.c.id == events.c.doc_id)
+                  .where(links.c.merged_id.in_(chunk))
+                  .order_by(documents.c.published, events.c.event_id))
+            for r in conn.execute(mq):
+                members[r.merged_id].append(r)
+    out = []
+    for r in rows:
+        ms = members.get(r["merged_id"], [])
+        outlets = []
+        for m in ms:
+            if m.source and m.source not in outlets:
+                outlets.append(m.source)
+        out.append({
+            "event_id": r["merged_id"],
+            **{k: v for k, v in r.items() if k not in ("merged_id", "country_key", "day_first", "day_last",
+                                                        "created_at", "updated_at")},
+            "doc_ids": sorted({m.doc_id for m in ms}),
+            "event_ids": [m.event_id for m in ms],
+            "outlets": outlets,
+        })
+    return out
+
+
+def unmerged_count(store: Any) -> int:
+    from sqlalchemy import func
+
+    events, _, _, _, links, _ = _tables()
+    unlinked = ~select(links.c.event_id).where(links.c.event_id == events.c.event_id).exists()
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(events).where(unlinked)).scalar_one())
+
+
+_FIELD_GROUPS = {"fatalities": ("fatalities", "fatalities_low", "fatalities_high"), "event_date": ("event_date",),
+                 "type": ("event_type", "sub_event_type"), "actors": ("actor1", "actor2"),
+                 "location": ("location", "admin1", "latitude", "longitude"), "injured": ("injured",),
+                 "captured": ("captured",)}
+
+
+def provenance(store: Any, merged_id: str) -> dict[str, Any] | None:
+    """Everything behind one merged event: its sources (document, outlet, credited reporter,
+    the mention's values and evidence spans), the mention behind each field with its
+    evidence, and each field's history."""
+    events, evidence, documents, merged, links, history = _tables()
+    with store.engine.connect() as conn:
+        row = conn.execute(select(merged).where(merged.c.merged_id == merged_id)).mappings().first()
+        if row is None:
+            return None
+        ids = list(conn.execute(select(links.c.event_id).where(links.c.merged_id == merged_id)).scalars())
+        mentions = {m.event_id: m for m in _load_mentions(conn, ids=ids)}
+        docs = {r.id: r for r in conn.execute(select(documents.c.id, documents.c.source, documents.c.title,
+                                                      documents.c.url, documents.c.published)
+                                              .where(documents.c.id.in_({m.doc_id for m in mentions.values()})))}
+        hist = conn.execute(select(history).where(history.c.merged_id == merged_id).order_by(history.c.id)).mappings().all()
+    ordered = sorted(mentions.values(), key=lambda m: (m.reported or date.max, m.doc_id, m.row.get("ordinal", 0)))
+    for i, m in enumerate(ordered):
+        m.seq = i
+    values, origin = reconcile(ordered) if ordered else ({}, {})
+
+    def spans_for(m: Mention, group: str) -> list[dict[str, Any]]:
+        if group == "fatalities":
+            n = m.row.get("fatalities")
+            hits = [s for s in m.evidence if n and (str(n) in s["text"] or re.search(r"\b(kill|dead|death|toll|died)", s["text"], re.I))]
+            return hits or m.evidence
+        return m.evidence
+
+    fields = {}
+    for group, names in _FIELD_GROUPS.items():
+        src = origin.get(names[0])
+        if src is None:
+            continue
+        fields[group] = {"value": {n: _jsonable(values.get(n)) for n in names}, "event_id": src.event_id,
+                         "doc_id": src.doc_id, "outlet": docs[src.doc_id].source if src.doc_id in docs else None,
+                         "reported_by": src.row.get("reported_by"), "evidence": spans_for(src, group)}
+    sources = []
+    for m in ordered:
+        d = docs.get(m.doc_id)
+        sources.append({
+            "doc_id": m.doc_id, "event_id": m.event_id, "outlet": d.source if d else None,
+            "title": d.title if d else None, "url": d.url if d else None,
+            "published": _jsonable(d.published) if d else None, "reported_by": m.row.get("reported_by"),
+            "event_date": _jsonable(m.row.get("event_date")), "location": m.row.get("location"),
+            "fatalities": m.row.get("fatalities"), "fatalities_qualifier": m.row.get("fatalities_qualifier"),
+            "evidence": m.evidence,
+        })
+    merged_row = {k: _jsonable(v) for k, v in dict(row).items() if k not in ("country_key", "day_first", "day_last")}
+    merged_row["created_at"] = str(merged_row["created_at"])
+    merged_row["updated_at"] = str(merged_row["updated_at"])
+    return {
+        "event": merged_row,
+        "sources": sources,
+        "fields": fields,
+        "history": [{"field": h["field"], "value": h["value"], "event_id": h["event_id"], "doc_id": h["doc_id"],
+                     "reported": _jsonable(h["reported"])} for h in hist],
+    }

@@ -1,0 +1,409 @@
+"""Event queries shared by the HTTP API, the ACLED-compatible endpoint and the exports.
+
+One filter model (`EventFilter`) is turned into SQLAlchemy Core conditions that run the same
+on SQLite and PostgreSQL.  Values are always bound parameters; the names of columns to sort
+or group by come from fixed lists.  Free-text values that look like SQL are refused before
+any query runs (`BadQuery`), so a caller gets a clear 4xx instead of an empty answer.
+
+Speed on large stores: country, admin1, event and sub-event types are matched exactly (after
+mapping the caller's spelling onto the stored one, ignoring case), so the indexes of
+migration 0003 answer filtered pages, counts and stats without a table scan.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from functools import lru_cache
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import Engine, String, and_, exists, func, literal, or_, select, type_coerce
+from sqlalchemy.sql import ColumnElement
+
+from warlog.records import Event, Span
+from warlog.store import event_overrides, event_reviews, events, evidence
+from warlog.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
+
+MAX_PER_PAGE = 500
+MAX_TEXT = 200
+SORTABLE = ("event_date", "fatalities", "country", "admin1", "location", "event_type", "sub_event_type",
+            "actor1", "event_id", "confidence")
+STATS_BY = {"event_type": events.c.event_type, "sub_event_type": events.c.sub_event_type,
+            "actor": events.c.actor1, "actor1": events.c.actor1, "admin1": events.c.admin1,
+            "country": events.c.country, "none": None}
+STATS_INTERVALS = ("week", "month", "year", "none")
+REVIEW_STATES = ("unrejected", "all", "accepted", "rejected", "edited", "unreviewed")
+EVENT_FIELDS: tuple[str, ...] = tuple(n for n in Event.model_fields if n not in ("event_id", "doc_id", "evidence"))
+
+# SQL keywords or comment/terminator tokens: a value holding these is not a place or a name
+_SQLISH = re.compile(
+    r"(--|/\*|\*/|;|\x00|\b(select|union|insert|update|delete|drop|alter|create|exec)\b\s+\S|"
+    r"'\s*(or|and)\s+\S+\s*=|\bor\s+1\s*=\s*1\b)",
+    re.IGNORECASE,
+)
+
+
+class BadQuery(ValueError):
+    """A request that cannot be answered: the message says what is wrong and what is accepted."""
+
+
+def check_text(name: str, value: str) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if len(value) > MAX_TEXT:
+        raise BadQuery(f"{name}: at most {MAX_TEXT} characters")
+    if any(ord(c) < 32 for c in value):
+        raise BadQuery(f"{name}: control characters are not allowed")
+    if _SQLISH.search(value):
+        raise BadQuery(f"{name}: {value!r} looks like SQL; parameters are plain values (a name, a place, a word)")
+    return value
+
+
+def _canon(name: str, value: str, allowed: Sequence[str]) -> str:
+    for a in allowed:
+        if a.lower() == value.lower():
+            return a
+    raise BadQuery(f"{name}: unknown value {value!r}; one of: {', '.join(allowed)}")
+
+
+class EventFilter(BaseModel):
+    """What `/api/events`, `/api/stats`, `/api/acled/read` and `warlog export` select by."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: date | None = Field(None, description="first event date, inclusive (YYYY-MM-DD)")
+    until: date | None = Field(None, description="last event date, inclusive (YYYY-MM-DD)")
+    country: list[str] = Field(default_factory=list, description="country names, any of them")
+    admin1: list[str] = Field(default_factory=list)
+    actor: str | None = Field(None, description="part of actor1, actor2 or their associates")
+    event_type: list[str] = Field(default_factory=list)
+    sub_event_type: list[str] = Field(default_factory=list)
+    disorder_type: list[str] = Field(default_factory=list)
+    bbox: tuple[float, float, float, float] | None = Field(None, description="west,south,east,north")
+    min_fatalities: int | None = Field(None, ge=0)
+    q: str | None = Field(None, description="words in the location, actors or evidence")
+    review: Literal["unrejected", "all", "accepted", "rejected", "edited", "unreviewed"] = "unrejected"
+    event_ids: list[str] = Field(default_factory=list)
+    inter: list[int] = Field(default_factory=list, description="actor type code of either side")
+
+    @field_validator("country", "admin1", "event_ids", "disorder_type")
+    @classmethod
+    def _texts(cls, v: list[str], info: Any) -> list[str]:
+        return [check_text(info.field_name, x) for x in v if x.strip()]
+
+    @field_validator("actor", "q")
+    @classmethod
+    def _text(cls, v: str | None, info: Any) -> str | None:
+        return None if v is None or not v.strip() else check_text(info.field_name, v)
+
+    @field_validator("event_type")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        return [_canon("event_type", check_text("event_type", x), EVENT_TYPES) for x in v if x.strip()]
+
+    @field_validator("sub_event_type")
+    @classmethod
+    def _sub_types(cls, v: list[str]) -> list[str]:
+        return [_canon("sub_event_type", check_text("sub_event_type", x), list(SUB_EVENT_TYPES)) for x in v if x.strip()]
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, v: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+        if v is None:
+            return v
+        w, s, e, n = v
+        if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= n <= 90):
+            raise BadQuery("bbox: west,south,east,north in degrees, south <= north")
+        return v
+
+    @model_validator(mode="after")
+    def _range(self) -> EventFilter:
+        if self.since and self.until and self.since > self.until:
+            raise BadQuery(f"since ({self.since}) is after until ({self.until})")
+        return self
+
+
+# --------------------------------------------------------------------------- spelling
+class _Spellings:
+    """Stored spellings of country and admin1 names, so a filter can match exactly (indexed)."""
+
+    TTL = 30.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[int, str], tuple[float, dict[str, list[str]]]] = {}
+
+    def resolve(self, engine: Engine, column: str, value: str) -> list[str]:
+        key = (id(engine), column)
+        low = value.lower()
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is not None:
+            age = time.monotonic() - hit[0]
+            if (low in hit[1] and age < self.TTL) or age < 2.0:
+                return hit[1].get(low, [value])
+        col = events.c[column]
+        with engine.connect() as conn:
+            values = [r[0] for r in conn.execute(select(col).where(col.is_not(None)).distinct())]
+        table: dict[str, list[str]] = {}
+        for v in values:
+            table.setdefault(v.lower(), []).append(v)
+        with self._lock:
+            self._cache[key] = (time.monotonic(), table)
+        return table.get(low, [value])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+spellings = _Spellings()
+
+
+# --------------------------------------------------------------------------- conditions
+def _icontains(engine: Engine, col: Any, needle: str) -> ColumnElement[bool]:
+    if engine.dialect.name == "sqlite":
+        # SQLite's LIKE ignores ASCII case by itself and stays off the Python lower()
+        return col.contains(needle, autoescape=True)
+    return col.icontains(needle, autoescape=True)
+
+
+def conditions(engine: Engine, f: EventFilter, conn: Any = None) -> list[ColumnElement[bool]]:
+    c = events.c
+    out: list[ColumnElement[bool]] = []
+    if f.since is not None:
+        out.append(c.event_date >= f.since)
+    if f.until is not None:
+        out.append(c.event_date <= f.until)
+    for name in ("country", "admin1"):
+        wanted = getattr(f, name)
+        if wanted:
+            names = sorted({s for v in wanted for s in spellings.resolve(engine, name, v)})
+            out.append(c[name] == names[0] if len(names) == 1 else c[name].in_(names))
+    for name in ("event_type", "sub_event_type"):
+        wanted = getattr(f, name)
+        if wanted:
+            out.append(c[name] == wanted[0] if len(wanted) == 1 else c[name].in_(wanted))
+    if f.disorder_type:
+        out.append(or_(*(_icontains(engine, c.disorder_type, d) for d in f.disorder_type)))
+    if f.event_ids:
+        out.append(c.event_id.in_(f.event_ids))
+    if f.inter:
+        out.append(or_(c.inter1.in_(f.inter), c.inter2.in_(f.inter)))
+    if f.min_fatalities:
+        out.append(c.fatalities >= f.min_fatalities)
+    if f.bbox is not None:
+        w, s, e, n = f.bbox
+        out.append(c.latitude.between(s, n))
+        if w <= e:
+            out.append(c.longitude.between(w, e))
+        else:  # across the antimeridian
+            out.append(or_(c.longitude >= w, c.longitude <= e))
+    if f.actor:
+        out.append(or_(*(_icontains(engine, col, f.actor)
+                         for col in (c.actor1, c.actor2, c.assoc_actor_1, c.assoc_actor_2))))
+    if f.q:
+        words = [w for w in f.q.split() if w][:8]
+        for w in words:
+            out.append(or_(
+                *(_icontains(engine, col, w) for col in (c.location, c.admin1, c.admin2, c.actor1, c.actor2,
+                                                          c.sub_event_type, c.country)),
+                exists().where(evidence.c.event_id == c.event_id, _icontains(engine, evidence.c.text, w)),
+            ))
+    out.extend(_review_conditions(engine, f.review))
+    return out
+
+
+def _review_conditions(engine: Engine, review: str) -> list[ColumnElement[bool]]:
+    r = event_reviews
+    if review == "all":
+        return []
+    if review == "unrejected":
+        with engine.connect() as conn:  # most stores have no rejections: no clause at all then
+            if not conn.execute(select(literal(1)).where(r.c.status == "rejected").limit(1)).first():
+                return []
+        return [events.c.event_id.not_in(select(r.c.event_id).where(r.c.status == "rejected"))]
+    if review == "unreviewed":
+        return [events.c.event_id.not_in(select(r.c.event_id))]
+    return [events.c.event_id.in_(select(r.c.event_id).where(r.c.status == review))]
+
+
+def _order(engine: Engine, sort: str) -> list[Any]:
+    desc = sort.startswith("-")
+    name = sort.lstrip("-+ ")
+    if name not in SORTABLE:
+        raise BadQuery(f"sort: unknown field {name!r}; one of {', '.join(SORTABLE)} (prefix - for descending)")
+    col = events.c[name]
+    pg = engine.dialect.name == "postgresql"
+    if desc:
+        key = col.desc().nulls_last() if pg else col.desc()  # SQLite puts NULL last when descending
+    else:
+        key = col.asc().nulls_last() if pg else col.asc()
+    return [key] if name == "event_id" else [key, events.c.event_id]
+
+
+# --------------------------------------------------------------------------- reads
+def rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
+    """Event records for rows of `events`, with evidence, analysts' overrides and review status."""
+    ids = [r["event_id"] for r in rows]
+    spans: dict[str, list[Span]] = {}
+    overrides: dict[str, dict[str, Any]] = {}
+    reviews: dict[str, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = (select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
+             .where(evidence.c.event_id.in_(chunk)).order_by(evidence.c.event_id, evidence.c.ordinal))
+        for e in conn.execute(q):
+            spans.setdefault(e.event_id, []).append(Span(start=e.start, end=e.end, text=e.text))
+        if with_review:
+            for o in conn.execute(select(event_overrides.c.event_id, event_overrides.c.field, event_overrides.c.value)
+                                  .where(event_overrides.c.event_id.in_(chunk))):
+                overrides.setdefault(o.event_id, {})[o.field] = o.value
+            for rv in conn.execute(select(event_reviews.c.event_id, event_reviews.c.status)
+                                   .where(event_reviews.c.event_id.in_(chunk))):
+                reviews[rv.event_id] = rv.status
+    out: list[Event] = []
+    for r in rows:
+        data: dict[str, Any] = dict(r["extra"] or {}) if "extra" in r else {}
+        data.update({name: r[name] for name in EVENT_FIELDS})
+        data.update(overrides.get(r["event_id"], {}))  # an analyst's value always wins
+        data.update(event_id=r["event_id"], doc_id=r["doc_id"], evidence=spans.get(r["event_id"], []))
+        if "created_at" in r:
+            data["created_at"] = r["created_at"]
+        if with_review:
+            data["review_status"] = reviews.get(r["event_id"], "unreviewed")
+            data["edited_fields"] = sorted(overrides.get(r["event_id"], {}))
+        out.append(Event(**data))
+    return out
+
+
+class _Counts:
+    """Totals of recent filters, for a few seconds: paging through one filter counts once.
+
+    Writes through the API clear it (`counts.clear()`); a write by another process shows in
+    totals after at most TTL seconds (the rows themselves are always current)."""
+
+    TTL = 15.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[int, str], tuple[float, int]] = {}
+
+    def get(self, engine: Engine, conn: Any, where: Any) -> int:
+        compiled = where.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": False})
+        key = (id(engine), f"{compiled}|{sorted(compiled.params.items(), key=str)}")
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < self.TTL:
+            return hit[1]
+        n = int(conn.execute(select(func.count()).select_from(events).where(where)).scalar_one())
+        with self._lock:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = (now, n)
+        return n
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+counts = _Counts()
+
+
+def page(engine: Engine, f: EventFilter, *, sort: str = "-event_date", page: int = 1,
+         per_page: int = 50, count: bool = True) -> tuple[list[Event], int | None]:
+    if page < 1:
+        raise BadQuery("page: must be 1 or more")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadQuery(f"per_page: between 1 and {MAX_PER_PAGE}")
+    where = and_(True, *conditions(engine, f))
+    query = select(events).where(where).order_by(*_order(engine, sort)).limit(per_page).offset((page - 1) * per_page)
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+        total = counts.get(engine, conn, where) if count else None
+        return rows_to_events(conn, rows), total
+
+
+def iter_events(engine: Engine, f: EventFilter, *, sort: str = "-event_date", limit: int | None = None,
+                offset: int = 0, chunk: int = 1000) -> Iterator[Event]:
+    """Every event the filter selects, in order, read in chunks (for exports)."""
+    where = and_(True, *conditions(engine, f))
+    order = _order(engine, sort)
+    done = 0
+    while limit is None or done < limit:
+        n = chunk if limit is None else min(chunk, limit - done)
+        query = select(events).where(where).order_by(*order).limit(n).offset(offset + done)
+        with engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            batch = rows_to_events(conn, rows)
+        yield from batch
+        done += len(rows)
+        if len(rows) < n:
+            break
+
+
+def get_event(engine: Engine, event_id: str) -> Event | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(events).where(events.c.event_id == event_id)).mappings().first()
+        return rows_to_events(conn, [row])[0] if row else None
+
+
+@lru_cache(maxsize=65536)
+def _period_of(day: date | str, interval: str) -> str:
+    d = date.fromisoformat(day[:10]) if isinstance(day, str) else day
+    if interval == "week":  # the Monday of the week
+        return (d - timedelta(days=d.weekday())).isoformat()
+    if interval == "month":
+        return d.replace(day=1).isoformat()
+    return d.replace(month=1, day=1).isoformat()
+
+
+def stats(engine: Engine, f: EventFilter, *, interval: str = "week", by: str = "event_type",
+          limit: int = 5000) -> list[dict[str, Any]]:
+    """Counts of events and fatalities by period (week, month, year, none) and by a field.
+
+    The database groups by day (a plain column, read from a covering index; no date function
+    per row, the same SQL on SQLite and PostgreSQL); days are rolled up into weeks, months or
+    years here.
+    """
+    if interval not in STATS_INTERVALS:
+        raise BadQuery(f"interval: one of {', '.join(STATS_INTERVALS)}")
+    if by not in STATS_BY:
+        raise BadQuery(f"by: one of {', '.join(STATS_BY)}")
+    key = STATS_BY[by]
+    cols = []
+    if interval != "none":
+        # read as stored (text on SQLite): no date object built per row by the driver
+        cols.append(type_coerce(events.c.event_date, String).label("day"))
+    if key is not None:
+        cols.append(key.label("key"))
+    conds = conditions(engine, f)
+    if interval != "none":
+        conds.append(events.c.event_date.is_not(None))
+    query = select(*cols, func.count().label("events"), func.coalesce(func.sum(events.c.fatalities), 0).label("fatalities"))
+    query = query.where(and_(True, *conds))
+    if cols:
+        query = query.group_by(*cols)
+    acc: dict[tuple[str | None, str | None], list[int]] = {}
+    with engine.connect() as conn:
+        for r in conn.execute(query):
+            m = r._mapping
+            period = _period_of(m["day"], interval) if interval != "none" else None
+            k = (period, m["key"] if key is not None else None)
+            slot = acc.setdefault(k, [0, 0])
+            slot[0] += int(m["events"])
+            slot[1] += int(m["fatalities"])
+    out = []
+    for (period, k), (n, dead) in sorted(acc.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        row: dict[str, Any] = {"events": n, "fatalities": dead}
+        if interval != "none":
+            row["period"] = period
+        if key is not None:
+            row["key"] = k
+        out.append(row)
+    return out[:limit]

@@ -1,0 +1,101 @@
+// One event: its fields, every source text with the evidence highlighted, review and audit log.
+"use strict";
+const eventId = decodeURIComponent(location.pathname.split("/").pop());
+const EDITABLE = ["event_date", "time_precision", "event_type", "sub_event_type", "disorder_type", "actor1", "assoc_actor_1",
+  "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "civilian_targeting", "country", "iso3", "admin1", "admin2",
+  "location", "latitude", "longitude", "geo_precision", "fatalities", "fatalities_low", "fatalities_high",
+  "fatalities_qualifier", "injured", "captured", "reported_by"];
+const NUMERIC = new Set(["time_precision", "inter1", "inter2", "latitude", "longitude", "geo_precision", "fatalities",
+  "fatalities_low", "fatalities_high", "injured", "captured"]);
+
+function highlighted(text, spans) {
+  // the document text as text nodes, evidence spans wrapped in <mark>; overlapping spans merged
+  const sorted = spans.filter(s => s.start >= 0 && s.end <= text.length && s.start < s.end)
+    .sort((a, b) => a.start - b.start);
+  const merged = [];
+  for (const s of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end); else merged.push({ start: s.start, end: s.end });
+  }
+  const out = el("div", { class: "text" });
+  let at = 0;
+  for (const s of merged) {
+    out.append(text.slice(at, s.start), el("mark", { class: "evidence" }, text.slice(s.start, s.end)));
+    at = s.end;
+  }
+  out.append(text.slice(at));
+  return out;
+}
+
+function show(d) {
+  const e = d.event;
+  document.title = `warlog · ${e.sub_event_type} · ${e.location || e.country || e.event_id}`;
+  document.getElementById("title").textContent = `${e.sub_event_type} — ${e.location || "?"}, ${e.country || "?"} (${e.event_date || "undated"})`;
+  const status = e.review_status || "unreviewed";
+  document.getElementById("status-line").replaceChildren(
+    el("span", { class: `status ${status}`, id: "review-status" }, status), " ",
+    el("span", { class: "muted" }, `${e.event_id} · confidence ${e.confidence}`),
+    (e.edited_fields || []).length ? el("span", { class: "muted" }, ` · edited: ${e.edited_fields.join(", ")}`) : "");
+  const edited = new Set(e.edited_fields || []);
+  document.querySelector("#fields tbody").replaceChildren(...EDITABLE.concat(["doc_id"]).map(k =>
+    el("tr", { "data-field": k }, el("th", {}, k),
+      el("td", { class: edited.has(k) ? "edited" : null, id: `field-${k}` }, e[k] === null || e[k] === undefined ? "" : e[k]))));
+  const sources = document.getElementById("sources");
+  sources.replaceChildren(...d.sources.map(s => el("div", { class: "doc" },
+    el("h3", {}, s.document.title || s.document.id),
+    el("div", { class: "muted" }, [s.document.source, s.document.published, s.document.url, s.document.origin].filter(Boolean).join(" · ")),
+    highlighted(s.document.text, s.evidence))));
+  if (!d.sources.length) sources.append(el("p", { class: "muted" }, "The source document is not stored."));
+  document.querySelector("#history tbody").replaceChildren(...d.history.map(h => el("tr", {},
+    el("td", {}, (h.at || "").replace("T", " ").slice(0, 19)), el("td", {}, h.who), el("td", {}, h.action),
+    el("td", {}, h.field || ""), el("td", {}, JSON.stringify(h.old)), el("td", {}, JSON.stringify(h.new)), el("td", {}, h.note || ""))));
+  if (!d.history.length) document.querySelector("#history tbody").append(el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No analyst has touched this event.")));
+  const fh = document.querySelector("#field-history tbody");
+  fh.replaceChildren(...(d.field_history || []).map(r => el("tr", {}, el("td", {}, JSON.stringify(r)))));
+  if (!(d.field_history || []).length) fh.append(el("tr", {}, el("td", { class: "muted" }, "No machine-side history recorded.")));
+  document.body.dataset.state = "ready";
+}
+
+async function load() {
+  document.body.dataset.state = "loading";
+  show(await getJSON(`/api/events/${encodeURIComponent(eventId)}`));
+}
+
+function token() { return document.getElementById("token").value.trim(); }
+
+async function write(method, url, body) {
+  const msg = document.getElementById("review-msg");
+  msg.className = ""; msg.textContent = "saving…";
+  try {
+    await getJSON(url, { method, headers: { "Content-Type": "application/json", "Authorization": `Bearer ${token()}` },
+      body: JSON.stringify(body) });
+    localStorage.setItem("warlog-token", token());
+    msg.textContent = "saved";
+    await load();
+  } catch (e) {
+    msg.className = "error"; msg.textContent = e.message;
+  }
+}
+
+function setup() {
+  const back = new URLSearchParams(location.search).get("back");
+  if (back) document.getElementById("back").href = `/${back}`;
+  document.getElementById("token").value = localStorage.getItem("warlog-token") || "";
+  const sel = document.getElementById("edit-field");
+  EDITABLE.forEach(f => sel.append(el("option", { value: f }, f)));
+  sel.value = "fatalities";
+  for (const action of ["accept", "reject", "reopen"]) {
+    document.getElementById(action).onclick = () => write("POST", `/api/events/${encodeURIComponent(eventId)}/review`, { action });
+  }
+  document.getElementById("edit-form").addEventListener("submit", ev => {
+    ev.preventDefault();
+    const field = sel.value;
+    let value = document.getElementById("edit-value").value.trim();
+    if (value === "") value = null; else if (NUMERIC.has(field) && !Number.isNaN(Number(value))) value = Number(value);
+    const note = document.getElementById("edit-note").value.trim() || null;
+    write("PATCH", `/api/events/${encodeURIComponent(eventId)}`, { changes: { [field]: value }, note });
+  });
+}
+
+setup();
+load().catch(e => { document.getElementById("title").textContent = e.message; document.body.dataset.state = "error"; });
