@@ -144,7 +144,8 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             continue
         if re.fullmatch(r"(19|20)\d\d", n1) and not n2:
             continue
-        if n1.lower() in ("one",) and not _PERSON.match(after_raw.strip()) and not _KILLED_BEFORE.search(before):
+        if n1.lower() in ("one",) and not _PERSON.match(after_raw.strip()) and not _KILLED_BEFORE.search(before) \
+                and not _TOLL_RISES.search(before[-40:]):
             # "one of the", "one side": not a count unless it is one person
             if not re.match(r"\s*(was|is|has|had|died|person|killed)", after_raw, re.I):
                 continue
