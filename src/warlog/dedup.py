@@ -765,24 +765,11 @@ def merged_events(
 
     Filters as ``Store.events``.
     """
-    from sqlalchemy import func
+    from .store import filter_events
 
     events, _, documents, merged, links, _ = _tables()
-    q = select(merged)
-    if country is not None:
-        q = q.where(func.lower(merged.c.country) == func.lower(country))
-    if since is not None:
-        q = q.where(merged.c.event_date >= since)
-    if until is not None:
-        q = q.where(merged.c.event_date <= until)
-    if event_type is not None:
-        q = q.where(func.lower(merged.c.event_type) == func.lower(event_type))
-    if sub_event_type is not None:
-        q = q.where(func.lower(merged.c.sub_event_type) == func.lower(sub_event_type))
-    if actor is not None:
-        needle = actor.strip().lower()
-        q = q.where(or_(*(func.lower(c).contains(needle, autoescape=True)
-                          for c in (merged.c.actor1, merged.c.actor2, merged.c.assoc_actor_1, merged.c.assoc_actor_2))))
+    q = filter_events(select(merged), merged, country=country, since=since, until=until,
+                      event_type=event_type, sub_event_type=sub_event_type, actor=actor)
     q = q.order_by(merged.c.event_date.is_(None), merged.c.event_date.desc(), merged.c.merged_id)
     if limit is not None:
         q = q.limit(limit)

@@ -319,6 +319,27 @@ def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterable[Sequence[st
         yield items[i : i + size]
 
 
+def filter_events(query, table, *, country: str | None = None, since: date | None = None, until: date | None = None,
+                  event_type: str | None = None, sub_event_type: str | None = None, actor: str | None = None):
+    """The filters of ``warlog events`` on any table with the event columns (events or
+    merged_events): whole values ignoring case, inclusive dates, actor as a substring."""
+    if country is not None:
+        query = query.where(func.lower(table.c.country) == func.lower(country))
+    if since is not None:
+        query = query.where(table.c.event_date >= since)
+    if until is not None:
+        query = query.where(table.c.event_date <= until)
+    if event_type is not None:
+        query = query.where(func.lower(table.c.event_type) == func.lower(event_type))
+    if sub_event_type is not None:
+        query = query.where(func.lower(table.c.sub_event_type) == func.lower(sub_event_type))
+    if actor is not None:
+        needle = _unicode_lower(unicodedata.normalize("NFC", actor.strip()))
+        columns = (table.c.actor1, table.c.actor2, table.c.assoc_actor_1, table.c.assoc_actor_2)
+        query = query.where(or_(*(func.lower(col).contains(needle, autoescape=True) for col in columns)))
+    return query
+
+
 class Store:
     """Documents, events, claims and ingest errors in one SQL database."""
 
@@ -593,27 +614,8 @@ class Store:
         case; ``since``/``until`` are inclusive; ``actor`` matches any part of actor1,
         actor2 or their associates, ignoring case.
         """
-        query = select(events)
-        if country is not None:
-            query = query.where(func.lower(events.c.country) == func.lower(country))
-        if since is not None:
-            query = query.where(events.c.event_date >= since)
-        if until is not None:
-            query = query.where(events.c.event_date <= until)
-        if event_type is not None:
-            query = query.where(func.lower(events.c.event_type) == func.lower(event_type))
-        if sub_event_type is not None:
-            query = query.where(func.lower(events.c.sub_event_type) == func.lower(sub_event_type))
-        if actor is not None:
-            needle = _unicode_lower(unicodedata.normalize("NFC", actor.strip()))
-            query = query.where(
-                or_(
-                    *(
-                        func.lower(col).contains(needle, autoescape=True)
-                        for col in (events.c.actor1, events.c.actor2, events.c.assoc_actor_1, events.c.assoc_actor_2)
-                    )
-                )
-            )
+        query = filter_events(select(events), events, country=country, since=since, until=until,
+                              event_type=event_type, sub_event_type=sub_event_type, actor=actor)
         query = query.order_by(events.c.event_date.is_(None), events.c.event_date.desc(), events.c.event_id)
         if limit is not None:
             query = query.limit(limit)
