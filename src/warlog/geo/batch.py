@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 from warlog.records import Document, GeocodeResult, PlaceMention
 
 from .countries import to_iso2
-from .gazetteer import Candidate, Gazetteer, _rank, default_gazetteer, haversine_km
+from .gazetteer import Candidate, Gazetteer, _rank, default_gazetteer, haversine_km, seat_first
 from .matcher import find_place_mentions, road_between
 from .names import normalise_name, skeleton_of_key
 
@@ -68,17 +68,40 @@ def _candidates(gaz: Gazetteer, name: str, cc: str | None, fuzzy: bool = True) -
             cs = gaz.candidates_for_skeleton(sk, cc, primary_only=True)
     if not cs and cc and len(key) >= 8 and fuzzy:
         fz = gaz.fuzzy_candidates(name, cc, limit=5, score_cutoff=92)
+        fz = [(c, s) for c, s in fz if _fuzzy_ok(key, normalise_name(c.name))]
         if fz:
             best = max(s for _, s in fz)
             cs = [c for c, s in fz if s == best]
     return cs
 
 
+_GENERIC = {"airbase", "airport", "camp", "village", "town", "city", "field", "oil", "gas", "dam", "prison", "base",
+            "military", "checkpoint", "hill", "mount", "jabal", "tal", "bridge", "road", "crossing", "district",
+            "al", "idp", "farm", "farms", "station", "plant", "power"}
+
+
+def _fuzzy_ok(a: str, b: str) -> bool:
+    """A fuzzy hit counts when the distinctive words agree, not the "airbase" or "camp" around them."""
+    from rapidfuzz import fuzz
+
+    ca = " ".join(w for w in a.split() if w not in _GENERIC)
+    cb = " ".join(w for w in b.split() if w not in _GENERIC)
+    if len(ca) < 5 or not cb or ca[0] != cb[0]:
+        return False
+    return fuzz.ratio(ca, cb) >= 88
+
+
 def _choose(cs: list[Candidate]) -> Candidate | None:
     """The best of a name's candidates, or None when they disagree by a lot."""
     if not cs:
         return None
-    ranked = sorted(cs, key=_rank)
+    # a village known only by one of its alternate names: GeoNames' alternates of small places
+    # are often another village's name ("Mushayrifah" for Musayfirah); better none
+    cs = [c for c in cs if c.primary or c.source in ("curated", "imported") or c.kind != "town"
+          or c.population >= 20_000]
+    if not cs:
+        return None
+    ranked = seat_first(sorted(cs, key=_rank))
     best = ranked[0]
     # candidates far apart with no clear winner: don't guess
     rivals = [c for c in ranked[1:] if haversine_km(c.lat, c.lon, best.lat, best.lon) > 25]
@@ -126,6 +149,8 @@ def geocode_one(query: str, country: str | None = None, gazetteer: Gazetteer | N
             out.append(c)
     if not out:
         return None
+    if len(out) > 1 and any(haversine_km(c.lat, c.lon, out[0].lat, out[0].lon) > 25 for c in out[1:]):
+        return None  # "Jiman/Chama/Shamanli": the spellings name places far apart
     return min(out, key=_rank)
 
 

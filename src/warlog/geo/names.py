@@ -14,7 +14,7 @@ from functools import lru_cache
 __all__ = ["normalise_name", "skeleton", "skeleton_of_key", "is_latin", "is_arabic", "NAME_RULES_VERSION"]
 
 # bump when the rules change: the gazetteer's index keys depend on them
-NAME_RULES_VERSION = "5"
+NAME_RULES_VERSION = "6"
 
 # letters NFKD does not decompose
 _TRANSLIT = str.maketrans({
@@ -101,6 +101,7 @@ def _fold(s: str) -> str:
     return _NON_ALNUM.sub(" ", s).strip()
 
 
+_AIRBASE = re.compile(r"\b(?:military )?(?:air ?base|airfield|air field)\b|\bmilitary airport\b")
 _GLUED_ARTICLE = re.compile(r"^(?:a([dnrstz])\1|e(z)z)(?=[a-z]{2})")
 
 
@@ -133,6 +134,8 @@ def normalise_name(s: str) -> str:
     if not s.isascii() and is_arabic(s):
         return _arabic_key(s)
     s = _fold(s)
+    if "air" in s:  # "X Military Air Base", "X military airport", "X airfield": one "X airbase"
+        s = _AIRBASE.sub("airbase", s)
     # 'al' glued to the next word by a former hyphen is now a separate token
     words = s.split()
     if not words:
