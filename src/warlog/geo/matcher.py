@@ -307,6 +307,13 @@ _ADM_STRIP = re.compile(r"\b(governorate|province|oblast|state|region|district|m
                         r"department|territory|county|parish)\b")
 
 
+def _close_spelling(a: str, b: str) -> bool:
+    """Two spellings of one name, not two names sharing consonants ("Sumatra", "Sumter")."""
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(a, b) >= 80
+
+
 @lru_cache(maxsize=65536)
 def _admin_key(name: str | None) -> str:
     if not name:
@@ -553,6 +560,15 @@ class PlaceMatcher:
                 m.want = "admin"
             elif t < n and doc[t].lower_ in _TOWN_WORDS and m.want is None:
                 m.want = "town"
+            elif m.want is None and m.start_tok >= 2 and doc[m.start_tok - 1].lower_ == "of" and \
+                    doc[m.start_tok - 2].lower_ in _ADMIN_WORDS:
+                m.want = "admin"  # "the state of Washington", "the province of Idlib"
+            if m.want == "admin" and not any(_want_admin(c) for c in m.cands):
+                # "Washington state": the area is listed as "Washington State", "Idlib Governorate"
+                extra_keys = [f"{m.key} {w}" for w in ("state", "province", "governorate", "region", "oblast")]
+                extra = gaz.candidates_for_keys(extra_keys)
+                for k in extra_keys:
+                    m.cands = m.cands + [c for c in extra.get(k, ()) if _want_admin(c)]
             if t < n and doc[t].lower_ in _PART_WORDS:
                 m.near = True
             s = m.start_tok
@@ -578,7 +594,8 @@ class PlaceMatcher:
             found: list[Candidate] = []
             if len(sk.replace(" ", "")) >= 4:
                 for cc in top_focus:
-                    found = gaz.candidates_for_skeleton(sk, cc, primary_only=True)
+                    found = [c for c in gaz.candidates_for_skeleton(sk, cc, primary_only=True)
+                             if _close_spelling(m.key, normalise_name(c.name))]
                     if found:
                         break
             if not found and len(m.key) >= 6 and hint and m.label in _PLACE_LABELS:
