@@ -38,6 +38,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import Connection, insert, or_, select, update
 
 from .reconcile import HISTORY_FIELDS, _single, reconcile
+from .store import filter_events, in_chunks
 
 THRESHOLD = 3.5
 FLOOR = 0.5  # the least score with every mention already in the event
@@ -45,7 +46,6 @@ DAY_SLACK = {1: 1, 2: 7, 3: 31}  # days either way a date of that precision may 
 DATE_GAP_SCORE = {0: 1.0, 1: -1.0, 2: -2.0}  # two day-precise dates this many days apart
 CELL_DEG = 1.0  # spatial blocking cell (degrees): a cell and its neighbours cover 60 km
 GEO_TOLERANCE_KM = {1: 30.0, 2: 60.0, 3: 200.0}
-_CHUNK = 500
 
 # --------------------------------------------------------------------------- text features
 _STOP = frozenset(
@@ -499,18 +499,13 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _load_mentions(conn: Connection, where: Any = None, ids: Sequence[str] | None = None) -> list[Mention]:
     events, evidence, documents, *_ = _tables()
     base = select(events, documents.c.published, documents.c.source.label("_outlet"),
                   documents.c.ingested_at.label("_ingested")).join(documents, documents.c.id == events.c.doc_id)
     rows: list[Any] = []
     if ids is not None:
-        for chunk in _chunks(list(ids)):
+        for chunk in in_chunks(list(ids)):
             rows.extend(conn.execute(base.where(events.c.event_id.in_(chunk))).mappings().all())
     else:
         rows = list(conn.execute(base.where(where) if where is not None else base).mappings().all())
@@ -521,7 +516,7 @@ def _load_mentions(conn: Connection, where: Any = None, ids: Sequence[str] | Non
         for e in conn.execute(q):
             spans[e.event_id].append({"start": e.start, "end": e.end, "text": e.text})
     else:
-        for chunk in _chunks([r["event_id"] for r in rows]):
+        for chunk in in_chunks([r["event_id"] for r in rows]):
             q = (select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
                  .where(evidence.c.event_id.in_(chunk)).order_by(evidence.c.event_id, evidence.c.ordinal))
             for e in conn.execute(q):
@@ -565,7 +560,7 @@ def _existing_clusters(conn: Connection, pending: list[Mention], merger: Merger)
     if not stored:
         return
     member_ids: dict[str, str] = {}
-    for chunk in _chunks(list(stored)):
+    for chunk in in_chunks(list(stored)):
         for r in conn.execute(select(links.c.event_id, links.c.merged_id).where(links.c.merged_id.in_(chunk))):
             member_ids[r.event_id] = r.merged_id
     members: dict[str, list[Mention]] = defaultdict(list)
@@ -591,7 +586,7 @@ def assign(conn: Connection, event_ids: Sequence[str] | None = None, *, threshol
             return {"assigned": 0, "created": 0, "updated": 0}
         pending = [m for m in _load_mentions(conn, ids=event_ids)]
         linked = set()
-        for chunk in _chunks(list(event_ids)):
+        for chunk in in_chunks(list(event_ids)):
             linked.update(conn.execute(select(links.c.event_id).where(links.c.event_id.in_(chunk))).scalars())
         pending = [m for m in pending if m.event_id not in linked]
     else:
@@ -648,7 +643,7 @@ def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
     if not rows:
         return
     if conn.dialect.name != "sqlite":
-        for chunk in _chunks(rows, 5000):
+        for chunk in in_chunks(rows, 5000):
             conn.execute(insert(table), list(chunk))
         return
     cols = [c for c in table.columns if c.name in rows[0] or not (c.primary_key and c.autoincrement is True)]
@@ -666,7 +661,7 @@ def _history_opened(conn: Connection, merged_ids: list[str]) -> set[tuple[str, s
     """(merged event, field) pairs that already have a history."""
     history = _tables()[5]
     out: set[tuple[str, str]] = set()
-    for chunk in _chunks(merged_ids):
+    for chunk in in_chunks(merged_ids):
         q = select(history.c.merged_id, history.c.field).where(history.c.merged_id.in_(chunk)).distinct()
         out.update((r.merged_id, r.field) for r in conn.execute(q))
     return out
@@ -765,8 +760,6 @@ def merged_events(
 
     Filters as ``Store.events``.
     """
-    from .store import filter_events
-
     events, _, documents, merged, links, _ = _tables()
     q = filter_events(select(merged), merged, country=country, since=since, until=until,
                       event_type=event_type, sub_event_type=sub_event_type, actor=actor)
@@ -778,7 +771,7 @@ def merged_events(
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
         members: dict[str, list[Any]] = defaultdict(list)
-        for chunk in _chunks([r["merged_id"] for r in rows]):
+        for chunk in in_chunks([r["merged_id"] for r in rows]):
             mq = (select(links.c.merged_id, events.c.event_id, events.c.doc_id, documents.c.source, documents.c.published)
                   .join(events, events.c.event_id == links.c.event_id)
                   .join(documents, documents.c.id == events.c.doc_id)

@@ -314,7 +314,8 @@ def _spans_json(spans: Iterable[Span]) -> list[dict[str, Any]]:
     return [s.model_dump(mode="json") for s in spans]
 
 
-def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterable[Sequence[str]]:
+def in_chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
+    """Slices small enough for one IN (...) query."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
@@ -626,7 +627,7 @@ class Store:
             rows = conn.execute(query).mappings().all()
             spans: dict[str, list[Span]] = {}
             ids = [r["event_id"] for r in rows]
-            for chunk in _chunks(ids):
+            for chunk in in_chunks(ids):
                 ev_query = (
                     select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
                     .where(evidence.c.event_id.in_(chunk))
