@@ -35,7 +35,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from .reconcile import HISTORY_FIELDS, _single, reconcile
 from .store import filter_events, in_chunks
