@@ -9,7 +9,6 @@ gathers the sentences after it that add detail, until a sentence starts another 
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -42,7 +41,6 @@ _ESTIMATE = re.compile(r"\b(estimat\w+|strength|numbered|numbers? (?:between|abo
 _TREND = re.compile(r"\b(?:began|begun|started|continued|continues|continue|expected) to (?:increase|rise|decrease|decline|grow|surge|fall|drop)\b|\bon the rise\b|\b(?:increase|rise|decrease|decline|surge) in (?:the number of )?(?:attacks|violence|incidents|killings)\b|\btrend\b", re.I)
 _NEW_INCIDENT = re.compile(r"\b(another|separately|in a separate|in another|elsewhere|a second|second attack|also on|in a similar)\b|^\W*(?:also|meanwhile|separately|elsewhere)\b", re.I)
 _GENERIC_CLAIM = re.compile(r"\b(?:have|has) been (?:killed|injured|wounded|abducted)\b|\b(?:attacks|ambushes|bombings|raids|operations) (?:have|has|left|killed|claimed)\b", re.I)
-_NEAR = re.compile(r"\b(?:near|outskirts of|outside|close to|around|vicinity of|north of|south of|east of|west of|countryside|rural|suburbs? of|environs of|km from|kilometres from|kilometers from|miles from)\s+(?:the\s+)?(?:\w+\s+){0,3}$", re.I)
 _BY_AGENT = re.compile(r"\bby\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.I)
 _SOURCE_PATTERNS = [
     (re.compile(r"\b(?:Syrian Observatory for Human Rights|SOHR)\b"), "Syrian Observatory for Human Rights"),
@@ -64,7 +62,6 @@ _DATELINE = re.compile(
     r"(?:,\s*[A-Z][a-z]{2,}\.? \d{1,2})?\s*(?:\([^)\n]{1,40}\))?\s*[-–—]")
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that|its|their|these|those)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _COMMENTARY = re.compile(r"\b(?:say|says|believe|believes|warn|warns|argue|argues|shows|suggests|fear|fears|think|thinks)\b")
-_REFERS_BACK = re.compile(r"\W*(?:The|It|They|This|These|He|She|Its|Their)\b(?!\s+(?:same|other|next|following|previous)\b)")
 _UNIT = re.compile(
     r"\b(\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth)\s+(?:Army\s+|Armou?red\s+|Infantry\s+|Mechani[sz]ed\s+|Motori[sz]ed\s+|Special\s+Forces\s+|Airborne\s+)?"
     r"(Division|Brigade|Regiment|Battalion|Corps)\b")
@@ -85,7 +82,6 @@ _PROTEST_FIGHT = re.compile(
     r"\b(?:clash(?:ed|es)? (?:with|between)|clashes broke out|fought|violent (?:protests?|demonstrations?|clashes)|turned violent|"
     r"violence (?:erupted|broke out|flared))\b", re.I)
 _LIGHT_ARMS = re.compile(r"\b(small arms|machine ?guns?|gunfire|shots|bursts? of fire|rifles?|sniper\w*)\b", re.I)
-_REMOTE_WEAPON = re.compile(r"\b(shell\w*|artillery|mortars?|rockets?|missiles?|air ?strikes?|drones?|bombard\w*|grenade launchers?|Katyushas?|Grads?)\b", re.I)
 
 
 @dataclass
