@@ -41,9 +41,15 @@ def places(docs: Iterable[Document], nlp, include_demonyms: bool = True, batch_s
                 admin2=p.admin2 if p else None, feature_class=p.feature_class if p else None)
 
 
+# what a query says of the place rather than its name: "Taftanaz Military Airbase", "Tall Sakhr hill",
+# "Former Al Mayadin Airport", "Maarratah IDP", "Hosh Sahya suburb"
 _TYPE_WORDS = re.compile(
-    r"\b(town|village|city|suburb|neighbou?rhood|district|area|camp|idp camp|idp|hamlet|farm|farms|"
-    r"governorate|province|region|subdistrict|sub-district|nahiya|municipality)\s*$", re.I)
+    r"(?:\s+(?:town|village|city|suburb|neighbou?rhood|district|area|camp|idp camp|idp|hamlet|farm|farms|"
+    r"governorate|province|region|subdistrict|sub-district|nahiya|municipality|military|army|air|base|airbase|"
+    r"airport|airfield|hill|hills|island|checkpoint|outpost|crossing|bridge|dam|roundabout|junction|"
+    r"quarter|school|hospital|mosque|prison|station|factory|field|oilfield|oil field|gas field))+\s*$", re.I)
+_LEADING_WORDS = re.compile(r"^former\s+", re.I)
+_CONTAINER = re.compile(r"^(.+?)\s*\(([^()]+)\)\s*$")
 _ROAD = re.compile(r"^(?:road|highway|route)\s+between\s+(.+?)\s+and\s+(.+)$|^(.+?)\s*[-–—]\s*(.+?)\s+(?:road|highway)(?:\s+in\s+.+)?$",
                    re.I)
 
@@ -62,9 +68,9 @@ def _candidates(gaz: Gazetteer, name: str, cc: str | None, fuzzy: bool = True) -
     cs = gaz.candidates_for_keys([key]).get(key, [])
     if cc:
         cs = [c for c in cs if c.country == cc]
-    if not cs:
+    if not cs and cc:
         sk = skeleton_of_key(key)
-        if len(sk.replace(" ", "")) >= 5 and cc:
+        if len(sk.replace(" ", "")) >= 5:
             cs = gaz.candidates_for_skeleton(sk, cc, primary_only=True)
     if not cs and cc and len(key) >= 8 and fuzzy:
         fz = gaz.fuzzy_candidates(name, cc, limit=5, score_cutoff=92)
@@ -91,7 +97,7 @@ def _fuzzy_ok(a: str, b: str) -> bool:
     return fuzz.ratio(ca, cb) >= 88
 
 
-def _choose(cs: list[Candidate]) -> Candidate | None:
+def _choose(cs: list[Candidate], qualified: bool = False) -> Candidate | None:
     """The best of a name's candidates, or None when they disagree by a lot."""
     if not cs:
         return None
@@ -99,6 +105,10 @@ def _choose(cs: list[Candidate]) -> Candidate | None:
     # are often another village's name ("Mushayrifah" for Musayfirah); better none
     cs = [c for c in cs if c.primary or c.source in ("curated", "imported") or c.kind != "town"
           or c.population >= 20_000]
+    # "Al-Khalidiyah (Aleppo)" answers to "Al-Khalidiyah" in a text that says where; a bare query
+    # may mean any of the places so named
+    if not qualified and any("(" in c.name for c in cs):
+        return None
     if not cs:
         return None
     ranked = seat_first(sorted(cs, key=_rank))
@@ -139,12 +149,18 @@ def geocode_one(query: str, country: str | None = None, gazetteer: Gazetteer | N
         alts = [a.strip() for a in q.split("/") if a.strip()]
     out: list[Candidate] = []
     for a in alts:
-        a2 = _TYPE_WORDS.sub("", a).strip() or a
-        a2 = re.sub(r"\(.*?\)", "", a2).strip() or a2
-        cs = _candidates(gaz, a2, cc)
-        if not cs and a2 != a:
-            cs = _candidates(gaz, a, cc)
-        c = _choose(cs)
+        m_in = _CONTAINER.match(a)
+        core, container = (m_in.group(1), m_in.group(2)) if m_in else (a, None)
+        bare = _LEADING_WORDS.sub("", _TYPE_WORDS.sub("", core)).strip() or core
+        cs = _candidates(gaz, core, cc, fuzzy=bare == core)
+        if not cs and bare != core:
+            cs = _candidates(gaz, bare, cc)
+        c = _choose(cs, qualified=container is not None)
+        if c is None and container:
+            # "Taybah farms (Mayadin)": a site unknown by name lies in or by the town named with it
+            town = _choose(_candidates(gaz, container, cc))
+            if town is not None and town.kind == "town":
+                c = town
         if c is not None:
             out.append(c)
     if not out:

@@ -66,7 +66,7 @@ _ARTICLES = {"al", "el", "as", "ad", "ar", "ash", "at", "az", "an", "ez", "es", 
 _CONNECT = _ARTICLES | {"de", "del", "la", "le", "du", "des", "da", "do", "dos", "das", "of", "bin", "ibn",
                         "ben", "bani", "beni", "abu", "umm", "al-", "el-", "upon", "on", "sur", "am", "im",
                         "en", "y", "i", "the"}
-_ADMIN_WORDS = {"province", "governorate", "state", "region", "oblast", "prefecture", "department", "lga",
+_ADMIN_WORDS = {"province", "governorate", "state", "region", "oblast", "prefecture", "department", "lga", "commune",
                 "upazila", "tehsil", "township",
                 "district", "territory", "emirate", "raion", "muhafazah", "wilayah", "wilaya"}
 _TOWN_WORDS = {"city", "town", "village", "camp", "suburb", "neighbourhood", "neighborhood", "township",
@@ -168,6 +168,12 @@ _GAP_TYPE_WORDS = {"sector", "area", "areas", "village", "town", "city", "distri
                    "commune", "department", "community", "quarter", "market", "checkpoint", "hill", "front"}
 _NOT_PLACE_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY", "LAW",
                      "WORK_OF_ART", "EVENT", "LANGUAGE", "PRODUCT"}
+_INSTITUTION_WORDS = {"parish", "county", "fire", "police", "department", "sheriff", "school", "council", "court",
+                      "hospital", "university", "college", "district", "city", "township", "office", "airport",
+                      "army", "brigade", "battalion", "regiment", "division", "corps", "ministry", "municipality"}
+_MISLABELS = {"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}  # labels the small model puts on places
+_LOCATIVE = {"in", "near", "at", "outside", "around", "from", "of", "central", "northern", "southern", "eastern",
+             "western"}
 _NAME_CHARS = re.compile(r"^[A-ZÀ-ÞĀ-žḀ-ỿ‘ʿ'][\w'’‘ʿʾ.\-]*$")
 
 
@@ -249,6 +255,8 @@ class _DocView:
             ent = _Ent(e)
             if len(toks) > 1 and toks[-1].lower_ in _ADMIN_WORDS and ent.label_ not in _PLACE_LABELS:
                 ent.label_ = "GPE"  # "Owerri LGA" taken for a person
+            elif ent.label_ == "PERSON" and any(t.lower_ in _INSTITUTION_WORDS for t in toks[1:]):
+                ent.label_ = "ORG"  # "Rapides Parish Fire (District)" is no one's name
             self.ents.append(ent)
 
     def __len__(self) -> int:
@@ -684,7 +692,11 @@ class PlaceMatcher:
         """Candidates of a non-NER n-gram that make it a place, or [] to reject it."""
         labels = {ent_label[k] for k in range(s, t)}
         if labels & _NOT_PLACE_LABELS:
-            return []
+            # "near Svitlodarsk" tagged PRODUCT: a place of the country in focus after a locative word
+            if labels - _MISLABELS - {None} or not (s > 0 and doc[s - 1].lower_ in _LOCATIVE):
+                return []
+            return [c for c in cs if c.country in focus and c.kind != "country"
+                    and (c.primary or c.population >= 5000 or c.source in ("curated", "imported"))]
         single = t - s == 1
         tok = doc[s]
         if single and tok.text in _STATE_ABBR:
@@ -715,6 +727,8 @@ class PlaceMatcher:
             if person_ctx and not self._place_context(doc, s):
                 return []
         sent_start = tok.is_sent_start or (s > 0 and doc[s - 1].text in ('"', "“", "'", "(", ":"))
+        if sent_start and s > 1 and doc[s - 1].text == "(" and _is_cap(doc[s - 2]) and any(c.country in focus for c in cs):
+            sent_start = False  # "in Sevare (Mopti)": the bracket names the place's province or town
         if sent_start and t < len(doc) and doc[t].text == "," and t + 1 < len(doc) and _is_cap(doc[t + 1]):
             sent_start = False  # "Greer, South Carolina" opening a sentence
         in_org = "ORG" in labels or "NORP" in labels or person_ctx
@@ -751,7 +765,7 @@ class PlaceMatcher:
         """A single capitalised word the NER took for a person reads as a place here."""
         prev = doc[s - 1].lower_ if s > 0 else ""
         nxt = doc[s + 1] if s + 1 < len(doc) else None
-        if prev in _PLACE_PREV:
+        if prev in _PLACE_PREV or prev in _DIRECTIONS:
             return True
         if nxt is not None and (nxt.text in (",", ";", ")") or nxt.lower_ in _PLACE_NEXT):
             return True
@@ -916,6 +930,21 @@ class PlaceMatcher:
             anchor_pts = list({m.key: (m.key, m.best.lat, m.best.lon) for m in mentions
                                if m.best is not None and m.best.kind not in ("country", "continent")
                                and m.margin >= 1.0}.values())
+            # a county named beside its towns: "Huntsville" and "Walker County" in one report are
+            # the Texas pair, the town being the county's (every pairing is checked, not only picks)
+            seat_pairs: set[tuple[str, int]] = set()
+            counties = [(m.key, c) for m in mentions for c in m.cands if c.kind == "admin2"]
+            if counties:
+                for m in mentions:
+                    for c in m.cands:
+                        if c.kind != "town" or not c.admin2:
+                            continue
+                        a2 = _admin_key(c.admin2)
+                        for ckey, county in counties:
+                            if ckey != m.key and county.country == c.country and \
+                                    _admin_key(county.name) == a2 and county.admin1 == c.admin1:
+                                seat_pairs.add((m.key, c.id))
+                                seat_pairs.add((ckey, county.id))
             for i, m in enumerate(mentions):
                 if len(m.cands) <= 1:
                     continue
@@ -946,6 +975,8 @@ class PlaceMatcher:
                             if pull >= 3.0:
                                 break
                         sc += min(pull, 3.0)
+                        if (m.key, c.id) in seat_pairs:
+                            sc += 2.0
                     for j in contains.get(i, ()):
                         b = mentions[j]
                         if any(self._inside(c, c2) for c2 in b.cands[:20]):
