@@ -613,6 +613,20 @@ class PlaceMatcher:
                     found = [c for c, sc in fz if sc == best_score]
             m.cands = found
 
+        # one name, one set of readings: "Dublin" at a sentence start kept only its capital's reading,
+        # while the recogniser's "Dublin" elsewhere in the text keeps every town so named
+        by_key: dict[str, list[_Mention]] = defaultdict(list)
+        for m in mentions:
+            if m.cands:
+                by_key[m.key].append(m)
+        for group in by_key.values():
+            if len(group) > 1:
+                union = {c.id: c for m in group for c in m.cands}
+                if any(len(m.cands) < len(union) for m in group):
+                    widest = max(group, key=lambda m: len(m.cands))
+                    for m in group:
+                        m.cands = list(widest.cands) + [c for cid, c in union.items()
+                                                        if cid not in {x.id for x in widest.cands}]
         named = {cc for cc in (self._top_country(m.cands) for m in mentions) if cc} | {d.country for d in demo}
         self._local_us = local_us
         self._demo_cc = {d.country for d in demo}
@@ -744,7 +758,8 @@ class PlaceMatcher:
             if c.kind == "admin1":
                 return c.primary or c.source == "curated" or not single
             if c.source == "curated":
-                return True
+                # a curated village abroad is not a one-word name in someone else's news ("Mayer")
+                return not single or c.kind not in ("town", "spot", "landmark", "camp") or c.country in focus
             infocus = c.country in focus
             if c.kind == "admin2":
                 return not single or infocus
@@ -851,19 +866,24 @@ class PlaceMatcher:
                         haversine_km(c.lat, c.lon, z.lat, z.lon) <= z.radius_km:
                     sc += 2.5  # the front the report is about
                     break
-            if local_us and c.country:
-                if c.kind == "country" and c.country not in self._demo_cc and \
-                        not (country_keys.get(c.country, set()) - {m.key}):
+            if local_us and c.country and c.country != "US" and c.country not in self._demo_cc:
+                if c.kind == "country" and not (country_keys.get(c.country, set()) - {m.key}):
                     sc -= 3.0  # "Lebanon" alone in a US town's news: Lebanon, Pennsylvania
+                elif c.kind not in ("country", "continent") and not (country_named.get(c.country, set()) - {m.key}):
+                    sc -= 3.0  # "Dublin City Council": Dublin, Ohio, unless the text names Ireland
             return sc
 
         local_us = getattr(self, "_local_us", False)
         zones = getattr(self, "_zones", ())
         country_keys: dict[str, set[str]] = defaultdict(set)  # country -> keys of the mentions naming it
+        country_named: dict[str, set[str]] = defaultdict(set)  # ... by the country's own name
         for m in mentions:
             for c in m.cands:
                 if c.kind == "country":
                     country_keys[c.country].add(m.key)
+                    country_named[c.country].add(m.key)
+                elif c.kind == "admin1" and c.country:
+                    country_named[c.country].add(m.key)  # "Ontario": Canada is in the text
                 elif m.best is None and c.country and len({x.country for x in m.cands}) == 1:
                     country_keys[c.country].add(m.key)
         for m in mentions:
