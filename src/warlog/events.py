@@ -544,6 +544,8 @@ class Extractor:
             country_iso2 = geo.country_code(document.country)
         if country_iso2 is None:
             country_iso2 = geo.country_from_text(text)
+        if place is None and document.country:
+            place = geo.country_place(country_iso2)
         country = acled_country_name(country_iso2) if country_iso2 else None
         when = inc.date.start if inc.date else None
         precision = inc.date.precision if inc.date else None

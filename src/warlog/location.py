@@ -48,6 +48,20 @@ def road_between_in(sentences, mentions: list[ResolvedMention]) -> tuple[Place, 
     return None
 
 
+def country_place(iso2: str | None) -> tuple[Place, str, int] | None:
+    """The country itself, at ACLED's precision 3: where a report names no place the gazetteer
+    knows ("in Tsrancha village"), the country it is filed under is the least wrong point."""
+    if not iso2:
+        return None
+    from .geo.gazetteer import default_gazetteer
+
+    c = default_gazetteer().country_candidate(iso2)
+    if c is None:
+        return None
+    p = c.to_place()
+    return p, p.name, 3
+
+
 def country_code(value: str | None) -> str | None:
     return to_iso2(value) if value else None
 

@@ -107,12 +107,12 @@ def _choose(cs: list[Candidate], qualified: bool = False) -> Candidate | None:
           or c.population >= 20_000]
     # "Al-Khalidiyah (Aleppo)" answers to "Al-Khalidiyah" in a text that says where; a bare query
     # may mean any of the places so named
-    if not qualified and any("(" in c.name for c in cs):
-        return None
     if not cs:
         return None
     ranked = seat_first(sorted(cs, key=_rank))
     best = ranked[0]
+    if not qualified and any("(" in c.name and c.country == best.country for c in cs):
+        return None
     # candidates far apart with no clear winner: don't guess
     rivals = [c for c in ranked[1:] if haversine_km(c.lat, c.lon, best.lat, best.lon) > 25]
     if rivals:

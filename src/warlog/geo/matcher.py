@@ -271,6 +271,26 @@ class _DocView:
         return iter(self.toks)
 
 
+_NAME_LINKS = {"de", "del", "della", "do", "da", "dos", "das", "di", "du", "des", "sub", "sur", "la", "las", "los",
+               "el", "le"}
+
+
+def _fragment(doc, s: int, t: int, cs) -> bool:
+    """The known name is only the head of a longer one the gazetteer lacks: "San Juan" of
+    "San Juan de los Cerritos", "Barra" of "Barra de Santo Antonio" name other places."""
+    if any(c.kind == "country" for c in cs):
+        return False
+    k = t
+    while k < len(doc) and k - t < 3 and doc[k].lower_ in _NAME_LINKS and doc[k].text.islower():
+        k += 1
+    if k > t and k < len(doc) and _is_cap(doc[k]):
+        return True
+    k = s - 1  # ... or its tail: "Cerritos" of "San Juan de los Cerritos"
+    while k >= 0 and s - k <= 3 and doc[k].lower_ in _NAME_LINKS and doc[k].text.islower():
+        k -= 1
+    return k < s - 1 and k >= 0 and _is_cap(doc[k]) and not doc[k].is_sent_start
+
+
 def _is_cap(tok) -> bool:
     t = tok.text
     if not t or not t[0].isupper() or tok.like_num:
@@ -515,7 +535,8 @@ class PlaceMatcher:
                         continue
                 elif doc[s].text in person_words and not any(c.kind in ("country", "admin1") for c in cs):
                     continue
-            if any(taken[k] for k in range(s, t)) or (t < n and doc[t].lower_ in _CURRENCY):
+            if any(taken[k] for k in range(s, t)) or (t < n and doc[t].lower_ in _CURRENCY) or \
+                    _fragment(doc, s, t, cs):
                 continue
             m = _Mention(s, t, span.start_char, span.end_char, span.text, key, label, list(cs), want,
                          single=(t - s == 1))
@@ -543,6 +564,8 @@ class PlaceMatcher:
             if t < n and (doc[t].lower_ in _CURRENCY or (hint and doc[t].lower_ in _UNIT_WORDS and ent_label[t] == ent_label[s]
                                                          and ent_label[s] in ("ORG", "NORP", "PERSON"))):
                 continue  # "the US dollar", "Al Sham Corps"
+            if _fragment(doc, s, t, cs):
+                continue
             cs = self._accept(doc, s, t, cs, ent_label, ent_of, strong_focus, person_words, hint)
             if not cs:
                 continue
