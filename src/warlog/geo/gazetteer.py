@@ -199,6 +199,13 @@ class _Builder:
 _DIGIT = __import__("re").compile(r"\d")
 
 
+# "Province of Pangasinan", "Departamento de Rosario", "Provincia di Roma": texts say "Pangasinan"
+_UNIT_PREFIX = re.compile(
+    r"^(?:Province|Provincia|Província|Provincia|Departamento|Department|Municipio|Municipality|Partido|Distrito|"
+    r"District|Daïra|Commune|Arrondissement|Délégation|Cercle|Préfecture|County|Regional District|Borough)"
+    r" (?:of|de|di|du|del|de la|do|da) (.+)$")
+
+
 def _keep_alt(alt: str, population: int) -> bool:
     if len(alt) < 2 or len(alt) > 60 or not (is_latin(alt) or is_arabic(alt)):
         return False
@@ -305,7 +312,9 @@ def build_gazetteer(path: Path | str, curated: Path | str | None = None) -> Path
         lat = sum(m[1] for m in members) / len(members)
         lon = sum(m[2] for m in members) / len(members)
         total = sum(m[0] for m in members)
-        b.add(f"a2:{cc}:{a1}:{a2}", a2, lat, lon, cc, a1, a2, "A", "ADM2", total, None, "derived", "admin2")
+        bare = _UNIT_PREFIX.match(a2)
+        b.add(f"a2:{cc}:{a1}:{a2}", a2, lat, lon, cc, a1, a2, "A", "ADM2", total, None, "derived", "admin2",
+              [bare.group(1)] if bare else [])
 
     # ISO 3166-2 subdivision names as alternate names of the derived admin1 entries
     try:

@@ -827,6 +827,7 @@ class PlaceMatcher:
 
         # containment pairs: "A in B", "A, B", "A (B)", "A of B province"
         contains: dict[int, list[int]] = defaultdict(list)  # index of contained -> containers
+        placed_in: dict[int, int] = {}  # "A, B", "A (B", "A in B": the container named right after
         chain_from: set[int] = set()
         for i in range(len(mentions) - 1):
             a, b = mentions[i], mentions[i + 1]
@@ -844,6 +845,8 @@ class PlaceMatcher:
                          ["area", "of"], ["area", ",", "in"], ["district", "of"], ["village", ","],
                          ["town", ","], ["city", ","], [",", "a", "town", "in"], [",", "a", "village", "in"]):
                 contains[i].append(i + 1)
+                if words in ([","], ["("], ["in"]):
+                    placed_in[i] = i + 1
                 if words != [","]:
                     chain_from.add(i)
         # "Pati village (Barwani, Madhya Pradesh)": inside Barwani, so inside Madhya Pradesh too
@@ -860,6 +863,8 @@ class PlaceMatcher:
         # base scores
         def base(m: _Mention, c: Candidate) -> float:
             sc = 0.5 * math.log10(c.population + 1)
+            if c.kind == "town" and c.population >= 1_000_000:
+                sc += 1.5  # "Toronto", "Cairo": a world city over its namesakes in the countries in focus
             if c.kind in ("country", "continent"):
                 sc += 4.0
             elif c.kind == "admin1":
@@ -872,6 +877,8 @@ class PlaceMatcher:
                 sc += 1.0
             if c.primary:
                 sc += 1.0
+            elif c.kind == "town" and has_country.get(id(m)):
+                sc -= 3.0  # "Iraq" is the country, not a town that also goes by that name
             if c.country:
                 sc += 4.0 * share.get(c.country, 0.0) / (max_share or 1.0) if share else 0.0
                 if hint and c.country == hint:
@@ -892,12 +899,16 @@ class PlaceMatcher:
             if local_us and c.country and c.country != "US" and c.country not in self._demo_cc:
                 if c.kind == "country" and not (country_keys.get(c.country, set()) - {m.key}):
                     sc -= 3.0  # "Lebanon" alone in a US town's news: Lebanon, Pennsylvania
-                elif c.kind not in ("country", "continent") and not (country_named.get(c.country, set()) - {m.key}):
-                    sc -= 3.0  # "Dublin City Council": Dublin, Ohio, unless the text names Ireland
+                elif c.kind not in ("country", "continent") and not (country_named.get(c.country, set()) - {m.key}) \
+                        and not (self._demo_cc - {"US"}) and not (foreign_keys - {m.key}):
+                    sc -= 3.0  # "Dublin City Council": Dublin, Ohio, unless the text names other countries
             return sc
 
         local_us = getattr(self, "_local_us", False)
         zones = getattr(self, "_zones", ())
+        # a report that names other countries is not a US town's local news, whatever its cues
+        foreign_keys = {m.key for m in mentions for c in m.cands
+                        if c.kind == "country" and c.country != "US" and c.primary}
         country_keys: dict[str, set[str]] = defaultdict(set)  # country -> keys of the mentions naming it
         country_named: dict[str, set[str]] = defaultdict(set)  # ... by the country's own name
         for m in mentions:
@@ -909,6 +920,7 @@ class PlaceMatcher:
                     country_named[c.country].add(m.key)  # "Ontario": Canada is in the text
                 elif m.best is None and c.country and len({x.country for x in m.cands}) == 1:
                     country_keys[c.country].add(m.key)
+        has_country = {id(m): any(c.kind == "country" for c in m.cands) for m in mentions}
         for m in mentions:
             m.scores = {c.id: base(m, c) for c in m.cands}
         container_ids = {id(mentions[j]) for js in contains.values() for j in js}
@@ -1037,6 +1049,18 @@ class PlaceMatcher:
                         if self._inside(a.best, c2):
                             b.scores[c2.id] = b.scores.get(c2.id, 0.0) + 3.0
                     pick(b)
+        # "Stroud, Ontario": no Stroud the gazetteer knows lies in Ontario, and the one in England
+        # is not what the text means; better no point than one in another country
+        for i, j in placed_in.items():
+            a, b = mentions[i], mentions[j].best
+            if a.best is None or a.best.kind != "town" or b is None or mentions[j].text.lower() in _DIRECTIONS:
+                continue
+            listed = j + 1 < len(mentions) and [w.lower_ for w in doc[mentions[j].end_tok:mentions[j + 1].start_tok]] \
+                in ([","], ["and"], ["or"], [",", "and"])
+            if b.kind in ("admin1", "admin2") and b.country != a.best.country and not listed and \
+                    not any(self._inside(c, b) for c in a.cands):
+                a.best = a.top = None
+                a.margin = 0.0
 
     @staticmethod
     def _inside(c: Candidate, container: Candidate) -> bool:
