@@ -171,6 +171,7 @@ _NOT_PLACE_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", 
 _INSTITUTION_WORDS = {"parish", "county", "fire", "police", "department", "sheriff", "school", "council", "court",
                       "hospital", "university", "college", "district", "city", "township", "office", "airport",
                       "army", "brigade", "battalion", "regiment", "division", "corps", "ministry", "municipality"}
+_ADJ_END = re.compile(r"(?:an|ian|ese|ish|ic|i)$")  # "American", "Chinese", "British", "Iraqi": adjectives
 _MISLABELS = {"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}  # labels the small model puts on places
 _LOCATIVE = {"in", "near", "at", "outside", "around", "from", "of", "central", "northern", "southern", "eastern",
              "western"}
@@ -429,9 +430,14 @@ class PlaceMatcher:
                     for k in range(e.start, e.end):
                         demo_tok[k] = True
         for tok in doc:
-            if not demo_tok[tok.i] and tok.text[:1].isupper() and tok.is_alpha and ent_label[tok.i] is None:
+            # "the Russian Foreign Ministry", "American Farm Bureau Federation": the adjective opening
+            # an organisation's name is still the country's
+            org_head = ent_label[tok.i] == "ORG" and ent_of[tok.i] is not None and \
+                all(doc[k].lower_ == "the" for k in range(ent_of[tok.i].start, tok.i))
+            if not demo_tok[tok.i] and tok.text[:1].isupper() and tok.is_alpha and (ent_label[tok.i] is None or org_head):
                 cc = self._demonyms.get(normalise_name(tok.text))
-                if cc and (tok.i + 1 >= n or not _is_cap(doc[tok.i + 1]) or tok.pos_ == "ADJ"):
+                if cc and (tok.i + 1 >= n or not _is_cap(doc[tok.i + 1]) or tok.pos_ == "ADJ"
+                           or (org_head and _ADJ_END.search(tok.lower_))):
                     demo.append(self._demonym(tok.idx, tok.idx + len(tok.text), tok.text, cc))
                     focus[cc] += 1.0
                     demo_tok[tok.i] = True
