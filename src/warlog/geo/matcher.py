@@ -172,6 +172,8 @@ _INSTITUTION_WORDS = {"parish", "county", "fire", "police", "department", "sheri
                       "hospital", "university", "college", "district", "city", "township", "office", "airport",
                       "army", "brigade", "battalion", "regiment", "division", "corps", "ministry", "municipality"}
 _ADJ_END = re.compile(r"(?:an|ian|ese|ish|ic|i)$")  # "American", "Chinese", "British", "Iraqi": adjectives
+_CITY_OFFICE = {"council", "hall", "manager", "commission", "commissioners", "police", "schools", "school", "attorney",
+                "clerk", "court", "administrator", "engineer", "planner", "officials", "limits", "board"}
 _MISLABELS = {"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}  # labels the small model puts on places
 _LOCATIVE = {"in", "near", "at", "outside", "around", "from", "of", "central", "northern", "southern", "eastern",
              "western"}
@@ -253,6 +255,8 @@ class _DocView:
             toks = self.toks[e.start:e.end]
             if any(t.text in ("(", ")") for t in toks):
                 continue  # "Asuncion (Asuncion" as a WORK_OF_ART: the recogniser ran over a bracket
+            if e.label_ == "PERSON" and any(t.text in ("'s", "’s") for t in toks[:-1]):
+                continue  # "Gainesville’s Tom Thumb": a place's something, not a person
             ent = _Ent(e)
             if len(toks) > 1 and toks[-1].lower_ in _ADMIN_WORDS and ent.label_ not in _PLACE_LABELS:
                 ent.label_ = "GPE"  # "Owerri LGA" taken for a person
@@ -419,6 +423,7 @@ class PlaceMatcher:
         # US local news ("Paris City Council", "the Dublin Police Department"): a town's council,
         # schools and sheriff make the document American unless it names another country
         local_us = not hint and bool(_LOCAL_US.search(doc.text)) and not _NOT_US.search(doc.text)
+        self._local_us = local_us
         if local_us:
             focus["US"] += 2.0
         for e in doc.ents:
@@ -561,8 +566,9 @@ class PlaceMatcher:
 
         # gazetteer n-grams the NER missed, longest first
         for s, t in sorted(ngram_spans, key=lambda st: (-(st[1] - st[0]), st[0])):
-            if any(taken[k] for k in range(s, t)):
-                continue
+            if any(taken[k] for k in range(s, t)) or (
+                    t - s > 1 and doc[t - 1].lower_ == "city" and t < n and doc[t].lower_ in _CITY_OFFICE):
+                continue  # "Dublin City Council" names the council of Dublin, not "Dublin City"
             key = ngram_keys[(s, t)]
             cs = cands.get(key)
             if not cs:
@@ -796,7 +802,9 @@ class PlaceMatcher:
                 return False
             if single:
                 if sent_start or in_org:
-                    return c.primary and c.population >= 100_000
+                    # a US town's own paper opens sentences and names its council with the town
+                    return c.primary and (c.population >= 100_000 or (
+                        self._local_us and c.country == "US" and c.population >= 5000))
                 return (c.primary and c.population >= 15_000) or \
                     (infocus and c.primary and (c.population > 0 or c.source == "imported"))
             return c.primary or c.population >= 1000 or infocus
