@@ -19,6 +19,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, IS_ALPHA, IS_STOP, LIKE_NUM, LOWER, ORTH, POS, SENT_START, SPACY
+from spacy.parts_of_speech import IDS as _POS_IDS
+
 from warlog.records import Place
 
 from .countries import demonyms
@@ -184,20 +187,21 @@ class _Tok:
     """A plain copy of what the matcher reads of a spaCy token (attribute access on Token is slow)."""
 
     __slots__ = ("i", "text", "lower_", "whitespace_", "pos_", "is_stop", "is_sent_start", "like_num", "idx",
-                 "is_alpha", "doc")
+                 "is_alpha", "doc", "cap")
 
-    def __init__(self, t, view) -> None:
-        self.i = t.i
-        self.text = t.text
-        self.lower_ = t.lower_
-        self.whitespace_ = t.whitespace_
-        self.pos_ = t.pos_
-        self.is_stop = t.is_stop
-        self.is_sent_start = bool(t.is_sent_start)
-        self.like_num = t.like_num
-        self.idx = t.idx
-        self.is_alpha = t.is_alpha
+    def __init__(self, i, text, lower, ws, pos, stop, sent_start, like_num, idx, alpha, view) -> None:
+        self.i = i
+        self.text = text
+        self.lower_ = lower
+        self.whitespace_ = ws
+        self.pos_ = pos
+        self.is_stop = stop
+        self.is_sent_start = sent_start
+        self.like_num = like_num
+        self.idx = idx
+        self.is_alpha = alpha
         self.doc = view
+        self.cap = _cap_word(text, like_num)
 
 
 class _SpanView:
@@ -236,28 +240,47 @@ class _SpanView:
 class _Ent:
     __slots__ = ("start", "end", "label_", "text", "start_char", "end_char")
 
-    def __init__(self, e) -> None:
-        self.start, self.end, self.label_, self.text = e.start, e.end, e.label_, e.text
-        self.start_char, self.end_char = e.start_char, e.end_char
+    def __init__(self, start: int, end: int, label: str, text: str, start_char: int, end_char: int) -> None:
+        self.start, self.end, self.label_, self.text = start, end, label, text
+        self.start_char, self.end_char = start_char, end_char
 
     def __len__(self) -> int:
         return self.end - self.start
+
+
+_ATTRS = [ORTH, LOWER, SPACY, POS, IS_STOP, SENT_START, LIKE_NUM, IDX, IS_ALPHA, ENT_IOB, ENT_TYPE]
+_POS_NAMES = {v: k for k, v in _POS_IDS.items()}
 
 
 class _DocView:
     """The parsed document as plain Python values, read once."""
 
     def __init__(self, doc) -> None:
-        self.text = doc.text
-        self.toks = [_Tok(t, self) for t in doc]
+        # one C call for every token attribute: reading them token by token costs more than matching
+        text = self.text = doc.text
+        strings = doc.vocab.strings
+        cols = doc.to_array(_ATTRS).tolist()
+        toks = self.toks = []
+        for i, (orth, lower, space, pos, stop, sent, num, idx, alpha, _iob, _ety) in enumerate(cols):
+            toks.append(_Tok(i, strings[orth], strings[lower], " " if space else "", _POS_NAMES.get(pos, ""),
+                             bool(stop), sent == 1 or i == 0, bool(num), idx, bool(alpha), self))
+        spans: list[tuple[int, int, int]] = []
+        for i, row in enumerate(cols):
+            iob, ety = row[9], row[10]
+            if iob == 3 or (iob == 1 and (not spans or spans[-1][1] != i)):
+                spans.append([i, i + 1, ety])
+            elif iob == 1:
+                spans[-1][1] = i + 1
         self.ents = []
-        for e in doc.ents:
-            toks = self.toks[e.start:e.end]
+        for start, end, ety in spans:
+            toks = self.toks[start:end]
             if any(t.text in ("(", ")") for t in toks):
                 continue  # "Asuncion (Asuncion" as a WORK_OF_ART: the recogniser ran over a bracket
-            if e.label_ == "PERSON" and any(t.text in ("'s", "’s") for t in toks[:-1]):
+            label = strings[ety]
+            if label == "PERSON" and any(t.text in ("'s", "’s") for t in toks[:-1]):
                 continue  # "Gainesville’s Tom Thumb": a place's something, not a person
-            ent = _Ent(e)
+            a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+            ent = _Ent(start, end, label, text[a:b], a, b)
             if len(toks) > 1 and toks[-1].lower_ in _ADMIN_WORDS and ent.label_ not in _PLACE_LABELS:
                 ent.label_ = "GPE"  # "Owerri LGA" taken for a person
             elif ent.label_ == "PERSON" and any(t.lower_ in _INSTITUTION_WORDS for t in toks[1:]):
@@ -297,8 +320,12 @@ def _fragment(doc, s: int, t: int, cs) -> bool:
 
 
 def _is_cap(tok) -> bool:
-    t = tok.text
-    if not t or not t[0].isupper() or tok.like_num:
+    return tok.cap
+
+
+def _cap_word(t: str, like_num: bool) -> bool:
+    """A word that can be (part of) a name: capitalised, name characters, some letter."""
+    if not t or not t[0].isupper() or like_num:
         return False
     return bool(_NAME_CHARS.match(t)) and any(ch.isalpha() for ch in t)
 
