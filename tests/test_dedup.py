@@ -52,6 +52,14 @@ def links(s: Store) -> dict[str, str]:
         return {r.event_id: r.merged_id for r in conn.execute(select(event_links))}
 
 
+def merged_of_doc(s: Store) -> dict[str, str]:
+    from warlog.store import events
+
+    with s.engine.connect() as conn:
+        q = select(events.c.doc_id, event_links.c.merged_id).join(event_links, event_links.c.event_id == events.c.event_id)
+        return {r.doc_id: r.merged_id for r in conn.execute(q)}
+
+
 # ----------------------------------------------------------------------------- merge rules
 def test_reports_of_one_incident_become_one_event_with_ranges_and_sources(store: Store) -> None:
     store.save_extraction(ambush(1, 5, date(2024, 3, 27), "at least"))
@@ -115,6 +123,59 @@ def test_events_of_one_document_never_merge_with_each_other(store: Store) -> Non
                  sub_event_type="Armed clash", fatalities=n, evidence=[Span(start=0, end=10, text=text[:10])],
                  **SUKHNA, **IS_VS_ARMY) for n in (8, 6)]
     store.save_extraction(Extraction(document=doc, events=evs))
+    assert len(set(links(store).values())) == 2
+
+
+def test_reports_coded_differently_still_merge(store: Store) -> None:
+    """Two reports of one bombing as extraction codes them: a suicide bomb against an IED, the police
+    who reported it against the army as a side, the province against the city, 2 dead then 5."""
+    kabul = dict(country="Afghanistan", admin1="Kabul", event_type="Explosions/Remote violence")
+    store.save_extraction(report(
+        "kabul-1", "The death toll from the suicide bombing in the Dasht-e-Barchi district of Kabul has risen to 2, "
+        "police said.", date(2024, 1, 11), event_date=date(2024, 1, 11), location="Kabul Province", latitude=34.53,
+        longitude=69.17, geo_precision=3, fatalities=2, sub_event_type="Suicide bomb",
+        actor1="Police Forces of Afghanistan (2021-)", actor2=None, inter1=1, inter2=None, **kabul))
+    store.save_extraction(report(
+        "kabul-2", "The interior ministry said 5 worshippers died on January 11 after a bomber set off an explosive "
+        "vest in Kabul's Dasht-e-Barchi district.", date(2024, 1, 12), event_date=date(2024, 1, 11), location="Kabul",
+        latitude=34.528, longitude=69.172, geo_precision=1, fatalities=5, sub_event_type="Remote explosive/landmine/IED",
+        actor1="Military Forces of Afghanistan (2021-)", actor2="Civilians (Afghanistan)", inter1=1, inter2=7, **kabul))
+    [ev] = merged_events(store)
+    assert (ev["fatalities"], ev["fatalities_low"], ev["fatalities_high"], ev["number_of_sources"]) == (5, 2, 5, 2)
+    assert ev["location"] == "Kabul"  # the finer place
+
+
+def test_a_toll_that_rises_tenfold_over_days_stays_one_event(store: Store) -> None:
+    store.save_extraction(ambush(1, 2, date(2024, 3, 27)))
+    store.save_extraction(ambush(2, 12, date(2024, 3, 28), actor1=IS_VS_ARMY["actor2"], actor2=IS_VS_ARMY["actor1"],
+                                 inter1=1, inter2=2))  # the sides the other way round
+    store.save_extraction(ambush(3, 19, date(2024, 3, 30)))
+    [ev] = merged_events(store)
+    assert (ev["fatalities"], ev["fatalities_low"], ev["fatalities_high"], ev["number_of_sources"]) == (19, 2, 19, 3)
+
+
+def test_a_report_placed_only_in_the_country_joins_by_what_its_text_names(store: Store) -> None:
+    mali = dict(country="Mali", actor1="JNIM: Group for Support of Islam and Muslims", inter1=2,
+                actor2="Military Forces of Mali (2021-)", inter2=1, event_date=date(2024, 9, 16))
+    store.save_extraction(report("boni-1", "At least 9 soldiers were killed when JNIM militants attacked an army "
+                                 "patrol near Boni.", date(2024, 9, 17), admin1=None, location="Mali", latitude=17.0,
+                                 longitude=-4.0, geo_precision=3, fatalities=9, fatalities_qualifier="at least", **mali))
+    store.save_extraction(report("boni-2", "JNIM fighters attacked an army patrol in Boni, Mopti. 12 soldiers were "
+                                 "killed.", date(2024, 9, 19), admin1="Mopti", location="Boni", latitude=15.03,
+                                 longitude=-2.0, geo_precision=1, fatalities=12, **mali))
+    # the same day, the same country, placed no finer, but elsewhere by its text: apart
+    store.save_extraction(report("kidal", "JNIM fighters attacked an army convoy near Anefis, killing 4 soldiers.",
+                                 date(2024, 9, 18), admin1=None, location="Mali", latitude=17.0, longitude=-4.0,
+                                 geo_precision=3, fatalities=4, **mali))
+    got = merged_of_doc(store)
+    assert got["boni-1"] == got["boni-2"] != got["kidal"]
+
+
+def test_other_named_groups_at_the_same_place_and_day_stay_apart(store: Store) -> None:
+    store.save_extraction(ambush(1, 5, date(2024, 3, 27)))
+    store.save_extraction(report("hts", "HTS fighters attacked army positions near Sukhna, killing 3 soldiers.",
+                                 date(2024, 3, 28), fatalities=3, actor1="HTS: Hayat Tahrir al Sham",
+                                 actor2="Military Forces of Russia (2000-)", inter2=8))
     assert len(set(links(store).values())) == 2
 
 

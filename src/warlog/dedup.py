@@ -15,7 +15,13 @@ Decision: a score from what two reports of one incident share and what tells two
 apart -- the day, the place (name, distance, the other place names the texts give), the event
 type, the actors (either side), the victims' description, the death tolls (tolls rise as
 reports come in; they rarely fall), and the similarity of the texts.  A mention joins the
-candidate that scores highest, if that score reaches ``THRESHOLD``.
+candidate that scores highest, if that score reaches ``THRESHOLD``.  The rules allow for how
+extraction varies between reports of one incident: close sub-event types (a suicide bomb and an
+IED, an air strike and shelling, a clash and an attack) score part of an agreement; the sides
+match either way round, a country's police and army are one state's forces, an unidentified
+armed group may be a named one; a province ("Kabul Province", "Zamfara State") contains the
+towns and districts the other report names, and a report placed only in the country is compared
+by the places its text names; a toll that rises in later reports agrees.
 
 ``assign(conn, event_ids)`` runs inside the caller's transaction (``Store.save_extraction``
 calls it for the document it stores, so a document and its merging commit together);
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import gc
 import math
+import operator
 import re
 import unicodedata
 from collections import defaultdict
@@ -35,7 +42,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from .reconcile import HISTORY_FIELDS, _single, reconcile
 from .store import filter_events, in_chunks
@@ -62,7 +69,7 @@ _STOP = frozenset(
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # capitalised names after a locative word: "near Mineralne", "in Kabul's Dasht-e-Barchi district"
 _PLACE = re.compile(
-    r"\b(?:in|near|at|outside|around|of|to|from|towards|into|targeted|shelled|struck|hit|attacked)\s+(?:the\s+)?"
+    r"\b(?=[inaotfsh])(?:in|near|at|outside|around|of|to|from|towards|into|targeted|shelled|struck|hit|attacked)\s+(?:the\s+)?"
     r"((?:(?:al|el|ar|as|ad|an|ash|at|az|ad-|de|la)[-\s])?[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,3})"
 )
 _NOT_PLACE = frozenset(
@@ -101,6 +108,7 @@ _GENERAL_CIVILIAN = "civilians"
 _CIVILIAN_GROUPS = frozenset({"civilians", "children", "women", "farmers", "workers", "teachers", "journalists",
                               "refugees", "aid", "prisoners"})
 _GENERIC_ACTOR = re.compile(r"^(unidentified|civilians|protesters|rioters|private security)", re.I)
+_STATE_FORCES = re.compile(r"^(?:military|police) forces of ")
 _PERIOD = re.compile(r"\s*\((?:\d{4}-?(?:\d{4})?)\)\s*$")
 
 
@@ -120,12 +128,28 @@ def _squash(text: str) -> str:
     return fold(text).replace(" ", "")
 
 
+# the word of an administrative unit after its name: "Zamfara State", "Marib Governorate", "Gezira province"
+_ADMIN_WORD = r"(?:province|governorate|state|region|oblast|krai|prefecture|department|wilaya|muhafazah)"
+_ADMIN_SUFFIX = re.compile(rf"\s+{_ADMIN_WORD}$")
+_ADMIN_AFTER = re.compile(rf"\s+{_ADMIN_WORD}\b", re.I)
+
+
+@lru_cache(maxsize=200_000)
+def place_key(text: str) -> str:
+    """A place name's key for comparison: folded, squashed, without the word of an
+    administrative unit ("Kabul Province" and "Kabul", "Zamfara State" and "Zamfara" are one key)."""
+    return _ADMIN_SUFFIX.sub("", fold(text)).replace(" ", "")
+
+
 @lru_cache(maxsize=500_000)
 def names_match(a: str, b: str) -> bool:
     if a == b:
         return True
     if not a or not b or abs(len(a) - len(b)) > 6:
         return False
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(long_) - len(short) >= 3 and short in long_:
+        return False  # Luhanske and Novoluhanske, Tall and Tall Ahmar: another place
     return fuzz.ratio(a, b) >= 80
 
 
@@ -138,7 +162,7 @@ _ACTOR_NOUN = re.compile(r"\s+(?:forces|fighters|militia|militiamen|militants|fa
 
 
 _PLACE_BEFORE = re.compile(
-    r"((?:(?:al|el|an|as|ad)[-\s])?[A-Z][\w'’-]+(?:[\s-](?:al-|el-)?[A-Z][\w'’-]+){0,3})\s+(?:highway|road|street|square|"
+    r"\b((?:(?:al|el|an|as|ad)[-\s])?[A-Z][\w'’-]+(?:[\s-](?:al-|el-)?[A-Z][\w'’-]+){0,3})\s+(?:highway|road|street|square|"
     r"intersection|roundabout|junction|bridge|district|neighbou?rhood|village|town|city|camp|area|front|frontline|"
     r"market|hospital|checkpoint|township|county|locality|sub-district|quarter)\b")
 
@@ -152,7 +176,7 @@ def place_names(text: str) -> frozenset[str]:
         name = re.split(r"['’]s\s+", m.group(1))[-1]  # "Mogadishu's Hodan district": Hodan
         folded = fold(name)
         if folded and folded.split(" ")[0] not in _NOT_PLACE and not _ORG_WORD.search(name):
-            out.add(_squash(name))
+            out.add(place_key(name))
     for m in _PLACE.finditer(text):
         name = re.split(r"['’]s\s+", m.group(1))[0]  # "Kabul's Hodan district": Kabul (Hodan is found apart)
         folded = fold(name)
@@ -161,7 +185,9 @@ def place_names(text: str) -> frozenset[str]:
             continue
         if re.fullmatch(r"[A-Z]{2,6}", name) or _ACTOR_NOUN.match(text, m.end(1)):
             continue
-        out.add(_squash(name))
+        if _ADMIN_AFTER.match(text, m.end(1)) or _ADMIN_SUFFIX.search(folded):
+            continue  # "in Gezira province", "in Zamfara State": a province, not a spot
+        out.add(place_key(name))
     return frozenset(out)
 
 
@@ -203,6 +229,29 @@ def actor_key(name: str | None) -> str | None:
     return _PERIOD.sub("", name).strip().lower()
 
 
+@lru_cache(maxsize=50_000)
+def _admin_keys(admin1: str) -> frozenset[str]:
+    return frozenset(place_key(a) for a in re.split(r"\s*/\s*", admin1) if a)
+
+
+@lru_cache(maxsize=50_000)
+def _sides(actor1: str | None, actor2: str | None) -> tuple:
+    """Actor keys, all, the specific ones (not unidentified, civilians or crowds), the state
+    forces among them (police and army alike), whether an unidentified armed group is a side."""
+    a1, a2 = actor_key(actor1), actor_key(actor2)
+    acts = frozenset(a for a in (a1, a2) if a)
+    specific = frozenset(a for a in acts if not _GENERIC_ACTOR.match(a))
+    state = frozenset(_STATE_FORCES.sub("state forces of ", a) for a in specific if _STATE_FORCES.match(a))
+    unidentified = any(a.startswith("unidentified") and "armed" in a for a in acts)
+    return a1, a2, acts, specific, state, unidentified
+
+
+@lru_cache(maxsize=50_000)
+def _actor_words(*names: str | None) -> frozenset[str]:
+    """The words of actors' names ("Houthi" in "Houthi forces" names a side, not a place)."""
+    return frozenset(_squash(w) for a in names if a for w in re.split(r"[\s:;()/-]+", _PERIOD.sub("", a)) if len(w) > 3)
+
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
     y = math.radians(lat2 - lat1)
@@ -236,9 +285,17 @@ class Mention:
     victims: frozenset[str] = frozenset()
     actors: frozenset[str] = frozenset()
     specific: frozenset[str] = frozenset()
+    state: frozenset[str] = frozenset()  # its state forces, police and army alike
+    unidentified: bool = False  # an unidentified armed group is a side
     words: str = ""
     lat: float | None = None
     lon: float | None = None
+    slack: int = 31  # days its date may be off either way
+    tol: float = 60.0  # km its place may be off
+    a1: str | None = None  # actor keys
+    a2: str | None = None
+    _text_done: bool = False
+    nowhere: bool = False
 
     def __post_init__(self) -> None:
         r = self.row
@@ -251,24 +308,44 @@ class Mention:
         else:
             self.precision = int(r.get("time_precision") or 1)
         self.day = d.toordinal() if d is not None else None
+        self.slack = DAY_SLACK.get(self.precision, 31)
+        self.tol = GEO_TOLERANCE_KM.get(r.get("geo_precision") or 2, 60.0)
         self.ckey = country_key(r.get("country"))
-        self.location = _squash(r.get("location") or "")
-        self.admin1 = frozenset(_squash(a) for a in re.split(r"\s*/\s*", r.get("admin1") or "") if a)
+        self.location = place_key(r.get("location") or "")
+        self.admin1 = _admin_keys(r.get("admin1") or "")
+        # placed in the country and no finer (its centroid): no place to compare (a city-state's
+        # capital, geocoded finely, is a place)
+        self.nowhere = bool(self.location) and r.get("geo_precision") not in (1, 2) \
+            and names_match(self.location, place_key(r.get("country") or ""))
+        if self.nowhere:
+            self.lat = self.lon = None
+        self.a1, self.a2, self.actors, self.specific, self.state, self.unidentified = _sides(r.get("actor1"),
+                                                                                           r.get("actor2"))
+
+    def text_features(self) -> None:
+        """What the report's text says (places, victims, words): computed when first compared,
+        as most mentions loaded around new reports are never compared with them."""
+        if self._text_done:
+            return
+        self._text_done = True
+        r = self.row
         text = " ".join(s["text"] for s in self.evidence)
-        known = {self.location, *self.admin1, _squash(r.get("country") or "")}
-        actor_words = {_squash(w) for a in (r.get("actor1"), r.get("actor2"), r.get("assoc_actor_1"), r.get("assoc_actor_2"))
-                       if a for w in re.split(r"[\s:;()/-]+", _PERIOD.sub("", a)) if len(w) > 3}
+        country = place_key(r.get("country") or "")
+        known = {self.location, *self.admin1, country}
+        actor_words = _actor_words(r.get("actor1"), r.get("actor2"), r.get("assoc_actor_1"), r.get("assoc_actor_2"))
         self.places = frozenset(p for p in place_names(text)
                                 if not any(names_match(p, k) for k in known if k) and p not in actor_words)
-        # the places the report names: its location (unless a province or the country), and the
-        # others its text gives
-        town = self.location if self.location and not any(names_match(self.location, k) for k in known - {self.location}
-                                                              if k) else ""
+        # the places the report names: its location (unless geocoded to a province or the country: a
+        # city that shares its province's name, Marib or Kharkiv, is a town), and the others its text gives
+        gp = r.get("geo_precision")
+        if not self.location or self.nowhere:
+            town = ""
+        elif gp is not None and gp < 3:
+            town = self.location
+        else:
+            town = self.location if not any(names_match(self.location, k) for k in self.admin1) else ""
         self.spots = self.places | ({town} if town else set())
         self.victims = victim_classes(text)
-        acts = {actor_key(r.get("actor1")), actor_key(r.get("actor2"))} - {None}
-        self.actors = frozenset(acts)  # type: ignore[arg-type]
-        self.specific = frozenset(a for a in acts if a and not _GENERIC_ACTOR.match(a))
         self.words = content_words(text)
 
     @property
@@ -294,10 +371,30 @@ def merged_id_for(event_id: str) -> str:
 
 
 # --------------------------------------------------------------------------- the decision
+# sub-event types that reports of one incident are often coded with, by what they tell: the same
+# weapon seen differently (a suicide bomber's vest, a bomb), fire from the air or from afar, an
+# attack on soldiers told as a clash, an explosion that kills civilians told as an attack on them
+_CLOSE_TYPES: dict[frozenset[str], float] = {
+    frozenset(("Suicide bomb", "Remote explosive/landmine/IED")): 0.75,
+    frozenset(("Suicide bomb", "Grenade")): 0.5,
+    frozenset(("Grenade", "Remote explosive/landmine/IED")): 0.5,
+    frozenset(("Air/drone strike", "Shelling/artillery/missile attack")): 0.75,
+    frozenset(("Armed clash", "Attack")): 0.25,
+    frozenset(("Attack", "Suicide bomb")): 0.25,
+    frozenset(("Attack", "Remote explosive/landmine/IED")): 0.25,
+    frozenset(("Attack", "Air/drone strike")): 0.25,
+    frozenset(("Attack", "Shelling/artillery/missile attack")): 0.25,
+    frozenset(("Attack", "Abduction/forced disappearance")): 0.25,
+}
+
+
 def _type_score(a: dict[str, Any], b: dict[str, Any]) -> float:
     if a["sub_event_type"] == b["sub_event_type"]:
         # many demonstrations take place on one day in one city: the type says little
         return 0.5 if a["event_type"] in ("Protests", "Riots") else 1.0
+    close = _CLOSE_TYPES.get(frozenset((a["sub_event_type"], b["sub_event_type"])))
+    if close is not None:
+        return close
     if a["event_type"] == b["event_type"]:
         return 0.5
     if a["disorder_type"] == b["disorder_type"]:
@@ -317,7 +414,10 @@ def _fatality_score(p: Mention, q: Mention) -> float:
         ratio = late.fatalities / early.fatalities
         if same_day and ratio > 4 and late.fatalities - early.fatalities > 5:
             return -1.0
-        return 0.25 if ratio <= 8 else -1.0
+        if ratio > 8 and late.fatalities - early.fatalities > 20:
+            return -1.0  # a first toll of 2 may become 19; one of 5 hardly 200
+        # a toll that rises in later reports is how one incident is told
+        return 0.25 if same_day else 0.5
     # a lower later toll: a different incident, unless close
     return -0.25 if early.fatalities - late.fatalities <= max(2, early.fatalities // 5) else -1.5
 
@@ -343,22 +443,42 @@ def _place_score(p: Mention, q: Mention) -> tuple[float, bool]:
     # strong sign, one report's among the other's a weak one; places on both sides the other does
     # not name, a counter-sign
     if p.spots and q.spots:
-        left = {x for x in p.spots if not any(names_match(x, y) for y in q.spots)}
-        right = {y for y in q.spots if not any(names_match(x, y) for x in p.spots)}
-        if len(left) == len(p.spots):
-            return -1.5, True  # nothing in common: a shared province or city is no sign
+        # a spot one report names that is the other's province or location contains the other's
+        # spots ("Kabul" against "Dasht-e-Barchi, Kabul Province"): no counter-sign
+        common = any(names_match(x, y) for x in p.spots for y in q.spots)
+        p_area, q_area = q.spots | q.admin1 | {q.location}, p.spots | p.admin1 | {p.location}
+        left = {x for x in p.spots if not any(names_match(x, y) for y in p_area if y)}
+        right = {y for y in q.spots if not any(names_match(x, y) for x in q_area if x)}
+        if not common:
+            # nothing in common: a shared province or city is no sign; a report that names only
+            # the area the other's spots lie in, none either way
+            return (0.0 if not left or not right else -1.5), True
         if left and right:
             return -1.0, True
         return (1.5 if not left and not right else 0.25), True
+    # one report names spots, the other only the area they lie in (its province, or a location
+    # geocoded no finer): consistent
+    if (p.spots and _within(p.spots, q)) or (q.spots and _within(q.spots, p)):
+        score += 0.5
     return score, True
 
 
+def _within(spots: frozenset[str], other: Mention) -> bool:
+    area = other.admin1 | {other.location} if other.location else other.admin1
+    return any(names_match(x, y) for x in spots for y in area)
+
+
 def _actor_score(p: Mention, q: Mention) -> float:
+    """Either side matches either side (reports swap who attacked whom); a country's police and
+    army are one state's forces (reports call both "security forces"); an unidentified armed
+    group may be the group the other report names."""
     if p.specific and q.specific:
-        if not p.specific & q.specific:
-            return -1.0
-        a1, b1 = actor_key(p.row.get("actor1")), actor_key(q.row.get("actor1"))
-        return 1.0 if a1 == b1 else 0.5  # the same side acting, or the sides swapped
+        if p.specific & q.specific:
+            a1, a2, b1, b2 = p.a1, p.a2, q.a1, q.a2
+            return 1.0 if a1 == b1 or (a1 == b2 and a2 == b1) else 0.5
+        if p.state & q.state:
+            return 0.0
+        return -0.5 if p.unidentified or q.unidentified else -1.0
     if p.actors & q.actors:
         return 0.25
     return 0.0
@@ -371,14 +491,21 @@ def pair_score(p: Mention, q: Mention, parts: dict[str, float] | None = None) ->
     """
     if p.day is None or q.day is None or p.ckey != q.ckey or p.doc_id == q.doc_id:
         return None
-    gap = abs(p.day - q.day)
-    if gap > DAY_SLACK.get(p.precision, 31) + DAY_SLACK.get(q.precision, 31):
+    gap = p.day - q.day
+    if gap < 0:
+        gap = -gap
+    if gap > p.slack + q.slack:
         return None
     if p.lat is not None and q.lat is not None:  # the cheap distance gate first
-        tol = GEO_TOLERANCE_KM.get(max(p.row.get("geo_precision") or 2, q.row.get("geo_precision") or 2), 60.0)
-        if (abs(p.lat - q.lat) * 111.0 > tol or distance_km(p.lat, p.lon, q.lat, q.lon) > tol) \
+        tol = p.tol if p.tol > q.tol else q.tol  # the coarser place's
+        dlat = p.lat - q.lat
+        if (dlat * 111.0 > tol or -dlat * 111.0 > tol or distance_km(p.lat, p.lon, q.lat, q.lon) > tol) \
                 and p.location != q.location:
             return None
+    if not p._text_done:
+        p.text_features()
+    if not q._text_done:
+        q.text_features()
     place, ok = _place_score(p, q)
     if not ok:
         return None
@@ -422,7 +549,8 @@ class Merger:
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
-        self.index: dict[tuple[str, int, Any], list[Cluster]] = defaultdict(list)
+        # (country, day) -> {cell, "coarse" or "*" (every one): the clusters with a mention there}
+        self.index: dict[tuple[str, int], dict[Any, list[Cluster]]] = {}
         self.clusters: dict[str, Cluster] = {}
 
     def add(self, cluster: Cluster) -> None:
@@ -441,12 +569,19 @@ class Merger:
     def _register(self, cluster: Cluster, m: Mention) -> None:
         if m.day is None:
             return
-        slack = DAY_SLACK.get(m.precision, 31)
+        slack = m.slack
         cell = self._cell(m)
+        where = cell if cell is not None else "coarse"
+        index, ckey = self.index, m.ckey
         for day in range(m.day - slack, m.day + slack + 1):  # the days its date may be
-            for key in ((m.ckey, day, "*"), (m.ckey, day, cell if cell is not None else "coarse")):
-                bucket = self.index[key]
-                if cluster not in bucket:
+            cells = index.get((ckey, day))
+            if cells is None:
+                cells = index[(ckey, day)] = {}
+            for key in ("*", where):
+                bucket = cells.get(key)
+                if bucket is None:
+                    cells[key] = [cluster]
+                elif cluster not in bucket:
                     bucket.append(cluster)
 
     def candidates(self, m: Mention) -> Iterator[Cluster]:
@@ -454,19 +589,22 @@ class Merger:
         mention, only those in its cell, the neighbouring cells, or placed coarsely."""
         if m.day is None:
             return
-        slack = DAY_SLACK.get(m.precision, 31)
+        slack = m.slack
         cell = self._cell(m)
         if cell is None:
             keys: list[Any] = ["*"]
         else:
             keys = ["coarse"] + [(cell[0] + i, cell[1] + j) for i in (-1, 0, 1) for j in (-1, 0, 1)]
-        seen: set[str] = set()
-        index = self.index
+        seen: set[int] = set()
+        index, ckey = self.index, m.ckey
         for day in range(m.day - slack, m.day + slack + 1):
+            cells = index.get((ckey, day))
+            if not cells:
+                continue
             for key in keys:
-                for c in index.get((m.ckey, day, key), ()):
-                    if c.merged_id not in seen:
-                        seen.add(c.merged_id)
+                for c in cells.get(key, ()):
+                    if id(c) not in seen:
+                        seen.add(id(c))
                         yield c
 
     def assign(self, m: Mention) -> tuple[Cluster, float | None]:
@@ -499,9 +637,13 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_NOT_LOADED = frozenset({"extra", "created_at"})  # what merging never reads (and costs the most to convert)
+
+
 def _load_mentions(conn: Connection, where: Any = None, ids: Sequence[str] | None = None) -> list[Mention]:
     events, evidence, documents, *_ = _tables()
-    base = select(events, documents.c.published, documents.c.source.label("_outlet"),
+    cols = [c for c in events.columns if c.name not in _NOT_LOADED]
+    base = select(*cols, documents.c.published, documents.c.source.label("_outlet"),
                   documents.c.ingested_at.label("_ingested")).join(documents, documents.c.id == events.c.doc_id)
     rows: list[Any] = []
     if ids is not None:
@@ -513,6 +655,12 @@ def _load_mentions(conn: Connection, where: Any = None, ids: Sequence[str] | Non
     if ids is None and where is None:
         q = select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text).order_by(
             evidence.c.event_id, evidence.c.ordinal)
+        for e in conn.execute(q):
+            spans[e.event_id].append({"start": e.start, "end": e.end, "text": e.text})
+    elif ids is None:  # the evidence of the same events, by a subquery
+        q = (select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
+             .where(evidence.c.event_id.in_(select(events.c.event_id).where(where)))
+             .order_by(evidence.c.event_id, evidence.c.ordinal))
         for e in conn.execute(q):
             spans[e.event_id].append({"start": e.start, "end": e.end, "text": e.text})
     else:
@@ -547,24 +695,24 @@ def _existing_clusters(conn: Connection, pending: list[Mention], merger: Merger)
     by_country: dict[str, list[int]] = defaultdict(list)
     for m in pending:
         if m.day is not None:
-            by_country[m.ckey].append(m.day)
+            by_country[m.ckey].extend((m.day - m.slack, m.day + m.slack))
     if not by_country:
         return
-    reach = 2 * max(DAY_SLACK.values())
-    stored: dict[str, dict[str, Any]] = {}
+    reach = max(DAY_SLACK.values())  # a stored mention's own window, at most
+    windows = []
     for ckey, days in by_country.items():
         lo, hi = date.fromordinal(min(days) - reach), date.fromordinal(max(days) + reach)
-        q = select(merged).where(merged.c.country_key == ckey, merged.c.day_last >= lo, merged.c.day_first <= hi)
-        for r in conn.execute(q).mappings():
-            stored[r["merged_id"]] = dict(r)
+        windows.append(and_(merged.c.country_key == ckey, merged.c.day_last >= lo, merged.c.day_first <= hi))
+    window = or_(*windows)
+    stored: dict[str, dict[str, Any]] = {r["merged_id"]: dict(r) for r in conn.execute(select(merged).where(window)).mappings()}
     if not stored:
         return
-    member_ids: dict[str, str] = {}
-    for chunk in in_chunks(list(stored)):
-        for r in conn.execute(select(links.c.event_id, links.c.merged_id).where(links.c.merged_id.in_(chunk))):
-            member_ids[r.event_id] = r.merged_id
+    # their mentions, by subqueries (no list of ids to send back and forth)
+    in_window = links.c.merged_id.in_(select(merged.c.merged_id).where(window))
+    member_ids: dict[str, str] = {r.event_id: r.merged_id
+                                  for r in conn.execute(select(links.c.event_id, links.c.merged_id).where(in_window))}
     members: dict[str, list[Mention]] = defaultdict(list)
-    mentions = _load_mentions(conn, ids=list(member_ids))
+    mentions = _load_mentions(conn, where=events.c.event_id.in_(select(links.c.event_id).where(in_window)))
     for m in mentions:
         members[member_ids[m.event_id]].append(m)
     for mid, row in stored.items():
@@ -634,6 +782,10 @@ def assign(conn: Connection, event_ids: Sequence[str] | None = None, *, threshol
     _bulk_insert(conn, merged, new_rows)
     _bulk_insert(conn, links, link_rows)
     _bulk_insert(conn, history, history_rows)
+    if updated:  # an analyst's edit of an incident wins over what merging reconciled (warlog.review)
+        from .review import keep_analyst_values
+
+        keep_analyst_values(conn, [c.merged_id for c in touched.values() if c.stored is not None])
     return {"assigned": len(link_rows), "created": len(new_rows), "updated": updated}
 
 
@@ -652,8 +804,24 @@ def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
     names = [c.name for c in cols]
     sql = (f'INSERT INTO {table.name} ({", ".join(chr(34) + n + chr(34) for n in names)}) '
            f'VALUES ({", ".join("?" for _ in names)})')
-    data = [tuple(v if (proc is None or v is None) else proc(v) for v, proc in zip((r[n] for n in names), procs))
-            for r in rows]
+    # the conversions (dates, times, JSON) once a distinct value: a batch repeats its time, days, counts
+    conv = [(i, proc, {}) for i, proc in enumerate(procs) if proc is not None]
+    get = operator.itemgetter(*names)
+    data = []
+    for r in rows:
+        vals = list(get(r)) if len(names) > 1 else [r[names[0]]]
+        for i, proc, cache in conv:
+            v = vals[i]
+            if v is None:
+                continue
+            key = (v.__class__, v)
+            try:
+                vals[i] = cache[key]
+            except KeyError:
+                vals[i] = cache[key] = proc(v)
+            except TypeError:  # unhashable (a list for a JSON column)
+                vals[i] = proc(v)
+        data.append(tuple(vals))
     conn.exec_driver_sql(sql, data)
 
 

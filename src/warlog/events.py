@@ -60,7 +60,22 @@ _PASSIVE_AFTER = re.compile(
 _DATELINE = re.compile(
     r"(?m)^\s*([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,2})?)"
     r"(?:,\s*[A-Z][a-z]{2,}\.? \d{1,2})?\s*(?:\([^)\n]{1,40}\))?\s*[-–—]")
-_DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that|its|their|these|those)\s+(?:[\w-]+\s+){0,3}$", re.I)
+_DEFINITE_BEFORE = re.compile(
+    r"\b(?:the|this|that|its|their|these|those)\s+(?:(?!(?:with|by|in|on|at|of|from|to|into|for|and|after|near)\s)[\w-]+\s+){0,3}$",
+    re.I)  # "the deadly ambush", not "struck the city with missiles"
+# a mention of who reports, not of who took part: "residents said.", "police said on Wednesday,",
+# "a police spokesman told AFP.", "according to the army"
+_ATTRIBUTION_AFTER = re.compile(
+    r"(?:\s+(?:spokesm[ae]n|spokeswoman|spokesperson|officials?|officers?|sources?|commanders?|chiefs?|statement))?"
+    r"\s+(?:said|says|told\s+[\w.-]+(?:\s+[\w.-]+)?|reported|confirmed|stated)"
+    r"(?:\s+(?:on\s+\w+|yesterday|today|(?:late|early)\s+\w+|in\s+a\s+statement))?\s*(?:[.,;]|$)", re.I)
+_ATTRIBUTION_BEFORE = re.compile(r"\baccording\s+to\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+
+
+def _attribution(s: "Sentence", m: ActorMention) -> bool:
+    """Whether an actor mention names the source of the report rather than a party to the incident."""
+    start, end = m.start - s.start, m.end - s.start
+    return bool(_ATTRIBUTION_AFTER.match(s.text, end) or _ATTRIBUTION_BEFORE.search(s.text[max(0, start - 40):start]))
 _COMMENTARY = re.compile(r"\b(?:say|says|believe|believes|warn|warns|argue|argues|shows|suggests|fear|fears|think|thinks)\b")
 _UNIT = re.compile(
     r"\b(\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth)\s+(?:Army\s+|Armou?red\s+|Infantry\s+|Mechani[sz]ed\s+|Motori[sz]ed\s+|Special\s+Forces\s+|Airborne\s+)?"
@@ -121,6 +136,10 @@ class Sentence:
     @property
     def cue_weight(self) -> float:
         return max((c.weight for c in self.cues), default=0.0)
+
+
+_PLACE_ASIDE_BEFORE = re.compile(
+    r"(?:\b(?:from|residents of|natives? of|people of|hailing from|originally from)\s+(?:the\s+)?)$", re.I)
 
 
 @dataclass
@@ -323,7 +342,10 @@ class Extractor:
         if protest or scores.get("Violent demonstration") or scores.get("Mob violence"):
             if scores.get("Mob violence", 0) >= max(protest, scores.get("Violent demonstration", 0)) and scores.get("Mob violence"):
                 return "Mob violence"
-            if scores.get("Violent demonstration", 0) >= 4 or _PROTEST_FIGHT.search(text):
+            # "insurgents clashed with security forces": armed men fighting, not a riot
+            fighters = not protest and "Armed clash" in scores and any(
+                a.actor.inter in (2, 3) and not _attribution(x, a) for x in inc.sentences for a in x.actors)
+            if (scores.get("Violent demonstration", 0) >= 4 or _PROTEST_FIGHT.search(text)) and not fighters:
                 if not ("Excessive force against protesters" in scores and re.search(r"\b(?:police|security forces|troops|soldiers)\b[^.]{0,40}\b(?:killed|shot)\b", text, re.I)):
                     return "Violent demonstration"
             if protest:
@@ -383,9 +405,23 @@ class Extractor:
         if road is not None:
             return road
         candidates = sub or mentions
+        sentence_of = {id(p): s for s in inc.sentences for p in s.places}
+
+        def aside(p) -> int:
+            """1 for a place the incident did not happen at: where people came from or are residents
+            of, or one end of a named road ("the Mumbai-Agra highway", "travelling from Aden")."""
+            s = sentence_of.get(id(p))
+            if s is None:
+                return 0
+            before = s.text[max(0, p.start - s.start - 30):p.start - s.start]
+            after = s.text[p.end - s.start:p.end - s.start + 3]
+            if _PLACE_ASIDE_BEFORE.search(before) or after.startswith(("-", "–")) or before.endswith(("-", "–")):
+                return 1
+            return 0
+
         def rank(p) -> tuple:
             specific = 0 if p.place.feature_class == "P" or p.place.feature_class in ("S", "R", "L") and not p.is_admin1 else 1
-            return (specific, p.start)
+            return (specific, aside(p), p.start)
         best = min(candidates, key=rank)
         fclass = best.place.feature_class
         if best.is_country or best.is_admin1 or fclass in ("A", "L"):
@@ -454,6 +490,8 @@ class Extractor:
         resolved: list[tuple[ActorMention, Actor, bool]] = []
         for s in inc.sentences:
             for m in s.actors:
+                if _attribution(s, m):
+                    continue  # "police said": who reports, not who fought
                 actor = self._resolve_actor(m, country, when)
                 if actor is None:
                     continue
@@ -552,7 +590,7 @@ class Extractor:
         if inc.date is None and document.published is not None:
             when, precision = document.published, DAY
         victims_civilian = self._victims_are_civilians(inc)
-        armed = {r.name for s in inc.sentences for a in s.actors if a.actor.inter in ARMED_INTER
+        armed = {r.name for s in inc.sentences for a in s.actors if a.actor.inter in ARMED_INTER and not _attribution(s, a)
                  for r in [self._resolve_actor(a, country_iso2, when)] if r is not None}
         sub_event = self._sub_event(inc, victims_civilian, len(armed))
         if sub_event is None:
@@ -696,7 +734,7 @@ class Extractor:
     def _victims_are_civilians(inc: Incident) -> bool:
         for s in inc.sentences:
             for a in s.actors:
-                if a.actor.inter == 7:
+                if a.actor.inter == 7 and not _attribution(s, a):  # "residents said": witnesses, not victims
                     return True
             for c in s.counts:
                 if c.kinds & {"killed", "injured", "captured"}:

@@ -14,7 +14,6 @@
 """
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -36,6 +35,14 @@ def specificity(row: dict[str, Any]) -> int:
     return _SPECIFIC.get(row.get("fatalities_qualifier"), 2)
 
 
+def _tally(values: Any) -> dict[Any, int]:
+    """How many times each value occurs (a Counter, for the few values of one incident, cheaper)."""
+    out: dict[Any, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
 def _when(m: Any) -> tuple:
     return (m.reported or date.min, m.seq)
 
@@ -51,9 +58,10 @@ def reconcile(mentions: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     latest = max(mentions, key=_when)
 
     # fatalities
-    counted = [m for m in mentions if specificity(m.row) >= 2] or [m for m in mentions if specificity(m.row) == 1]
+    spec = {id(m): specificity(m.row) for m in mentions}
+    counted = [m for m in mentions if spec[id(m)] >= 2] or [m for m in mentions if spec[id(m)] == 1]
     if counted:
-        best = max(counted, key=lambda m: (m.reported or date.min, specificity(m.row), m.seq))
+        best = max(counted, key=lambda m: (m.reported or date.min, spec[id(m)], m.seq))
         values["fatalities"] = int(best.row.get("fatalities") or best.row.get("fatalities_low") or 0)
         lows = [m.row.get("fatalities_low") if m.row.get("fatalities_low") is not None else m.row.get("fatalities")
                 for m in counted]
@@ -77,7 +85,7 @@ def reconcile(mentions: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     if dated:
         prec = min(int(m.row.get("time_precision") or 1) for m in dated)
         precise = [m for m in dated if int(m.row.get("time_precision") or 1) == prec]
-        counts = Counter(m.row["event_date"] for m in precise)
+        counts = _tally(m.row["event_date"] for m in precise)
         src = min(precise, key=lambda m: (-counts[m.row["event_date"]], m.seq))
         values.update(event_date=src.row["event_date"], time_precision=prec)
         origin.update(event_date=src, time_precision=src)
@@ -92,13 +100,13 @@ def reconcile(mentions: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
     located = min(geo_key(m) for m in mentions)
     candidates = [m for m in mentions if geo_key(m) == located]
-    loc_counts = Counter(m.row.get("location") for m in mentions)
+    loc_counts = _tally(m.row.get("location") for m in mentions)
     src = min(candidates, key=lambda m: (-loc_counts[m.row.get("location")], m.seq))
     values.update({f: src.row.get(f) for f in _LOC_FIELDS})
     origin.update({f: src for f in _LOC_FIELDS})
 
     # type and actors: the most common, the latest on a tie
-    sub_counts = Counter(m.row.get("sub_event_type") for m in mentions)
+    sub_counts = _tally(m.row.get("sub_event_type") for m in mentions)
     src = max(mentions, key=lambda m: (sub_counts[m.row.get("sub_event_type")], _when(m)))
     values.update({f: src.row.get(f) for f in _TYPE_FIELDS})
     values["civilian_targeting"] = values["civilian_targeting"] or ""
@@ -110,8 +118,9 @@ def reconcile(mentions: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     def named(m: Any) -> int:
         return sum(1 for a in pair(m) if a and not str(a).startswith(("Unidentified", "Civilians (")))
 
-    pair_counts = Counter(frozenset(filter(None, pair(m))) for m in mentions)
-    src = max(mentions, key=lambda m: (pair_counts[frozenset(filter(None, pair(m)))] + named(m) * 0.5, _when(m)))
+    pairs = {id(m): frozenset(filter(None, pair(m))) for m in mentions}
+    pair_counts = _tally(pairs.values())
+    src = max(mentions, key=lambda m: (pair_counts[pairs[id(m)]] + named(m) * 0.5, _when(m)))
     values.update({f: src.row.get(f) for f in _ACTOR_FIELDS})
     origin.update({f: src for f in _ACTOR_FIELDS})
 
