@@ -34,6 +34,8 @@ def main() -> int:
         with Store(f"sqlite:///{db}") as s:
             for x in demo.extractions(400, seed=21):
                 s.save_extraction(x)
+            for x in demo.incident_reports((5, 7, 8)):  # an incident told by three outlets
+                s.save_extraction(x)
             for i, (what, value, where) in enumerate([("killed", 1200, "Idlib"), ("displaced", 45000, "Banadir"),
                                                       ("killed", 310, "Borno")]):
                 text = f"Since January, at least {value:,} people have been {what} in {where}, the UN said."

@@ -113,7 +113,10 @@ def test_event_detail_has_sources_evidence_and_history(client):
     assert d["history"] == []
     assert client.get("/api/events/nope").status_code == 404
     doc = client.get(f"/api/documents/{d['event']['doc_id']}").json()
-    assert doc["event_ids"] == [eid] and doc["status"] == "extracted"
+    assert doc["merged_ids"] == [eid] and doc["status"] == "extracted"  # the list serves incidents
+    assert d["kind"] == "incident" and d["event"]["mentions"] == doc["event_ids"]
+    report = client.get(f"/api/events/{doc['event_ids'][0]}").json()  # a report's own event, in its incident
+    assert report["kind"] == "report" and report["merged_id"] == eid and report["event"]["doc_id"] == doc["document"]["id"]
     assert client.get("/api/documents/missing").status_code == 404
 
 
@@ -192,8 +195,9 @@ def test_writes_without_or_with_a_bad_token_get_401_and_change_nothing(client, s
 
 
 def test_edit_is_audited_and_survives_the_machine_rewriting_the_event(client, store, token):
+    """A report's event (view=reports); tests/test_api_incidents.py does the same for incidents."""
     auth = {"Authorization": f"Bearer {token}"}
-    e = client.get("/api/events", params={"per_page": 1}).json()["items"][0]
+    e = client.get("/api/events", params={"per_page": 1, "view": "reports"}).json()["items"][0]
     eid = e["event_id"]
     r = client.patch(f"/api/events/{eid}", json={"changes": {"fatalities": 42, "location": "Corrected"}, "note": "per UN"},
                      headers=auth)
@@ -204,7 +208,7 @@ def test_edit_is_audited_and_survives_the_machine_rewriting_the_event(client, st
     assert (fat["who"], fat["old"], fat["new"], fat["note"], fat["event_id"]) == ("analyst-a", e["fatalities"], 42, "per UN", eid)
     assert fat["at"]
     # filters see the analyst's value
-    assert eid in {x["event_id"] for x in client.get("/api/events", params={"min_fatalities": 42}).json()["items"]}
+    assert eid in {x["event_id"] for x in client.get("/api/events", params={"min_fatalities": 42, "view": "reports"}).json()["items"]}
     # the machine writes the event again (re-extraction, merging): the analyst's value still wins
     with store.engine.begin() as conn:
         conn.execute(update(events).where(events.c.event_id == eid).values(fatalities=3, location="Machine"))

@@ -41,6 +41,8 @@ def server(tmp_path_factory):
     with Store(f"sqlite:///{db}") as s:
         for x in demo.extractions(200, seed=11):
             s.save_extraction(x)
+        for x in demo.incident_reports((5, 7, 8)):  # three reports of one incident in Syria, 2024-03-27
+            s.save_extraction(x)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "warlog", "serve", "--db", str(db), "--host", "127.0.0.1",
                              "--port", str(port), "-q"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -112,6 +114,15 @@ def test_acled_package_fetches_exactly_the_acled_csv_export(server, mode):
     assert raw["data"] == exported
     assert all(isinstance(v, str) for row in raw["data"] for v in row.values())
 
+    # incidents, merged across reports: the ambush told by three outlets is one row, its toll the latest
+    [ambush] = [r for r in exported if "Sukhna" in r["notes"]]
+    assert ambush["event_id_cnty"].startswith("me-") and ambush["fatalities"] == "8"
+    assert "fatalities range=5-8" in ambush["tags"] and ambush["notes"].count("Sukhna") == 3
+    reports = requests.get(f"{base}/api/acled/read", params={"country": "Syria", "event_date": "2024-01-15|2024-03-31",
+                                                             "event_date_where": "BETWEEN", "limit": 5000,
+                                                             "view": "reports"}).json()
+    assert reports["count"] >= len(exported) + 2 and all(r["event_id_cnty"].startswith("ev-") for r in reports["data"])
+
 
 def test_acled_query_syntax(server):
     base, _db, _work = server
@@ -142,6 +153,7 @@ def test_acled_query_syntax(server):
     ({"page": "0"}, "page"),
     ({"fields": "event_date|password"}, "fields"),
     ({"_format": "xml"}, "_format"),
+    ({"view": "mentions"}, "view"),
     ({"country": "Syria' OR '1'='1"}, "looks like SQL"),
     ({"fatalities": "1", "fatalities_where": "; DROP TABLE events"}, "fatalities_where"),
 ])

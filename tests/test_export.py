@@ -18,9 +18,18 @@ from warlog.store import Store
 def db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("export") / "w.db"
     with Store(f"sqlite:///{path}") as s:
-        for x in demo.extractions(80, seed=9):
+        for x in demo.extractions(77, seed=9):
+            s.save_extraction(x)
+        for x in demo.incident_reports((5, 7, 8)):  # three reports of one incident
             s.save_extraction(x)
     return path
+
+
+def stored(db: Path, table: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
 def run(capsys, *args: str) -> tuple[int, str]:
@@ -32,7 +41,8 @@ def test_acled_csv_columns_values_and_filters(db, capsys):
     code, out = run(capsys, "export", "--db", str(db), "--format", "acled-csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert tuple(rows[0]) == ACLED_COLUMNS and len(rows) == 80
+    assert tuple(rows[0]) == ACLED_COLUMNS and len(rows) == stored(db, "merged_events")  # one row per incident
+    assert all(r["event_id_cnty"].startswith("me-") for r in rows)
     r = rows[0]
     assert len(r["event_date"]) == 10 and r["year"] == r["event_date"][:4]
     assert r["inter1"] in "12345678" and r["iso"].isdigit()
@@ -76,7 +86,25 @@ def test_parquet_round_trip(db, tmp_path):
     out = tmp_path / "e.parquet"
     assert cli.main(["export", "--db", str(db), "--format", "parquet", "-o", str(out)]) == 0
     t = pq.read_table(out)
-    assert t.num_rows == 80 and t.column_names == list(ACLED_COLUMNS)
+    assert t.num_rows == stored(db, "merged_events") and t.column_names == list(ACLED_COLUMNS)
+
+
+def test_incidents_by_default_reports_on_request(db, capsys):
+    code, out = run(capsys, "export", "--db", str(db), "--format", "jsonl")
+    incidents = [json.loads(x) for x in out.splitlines()]
+    code2, out2 = run(capsys, "export", "--db", str(db), "--format", "jsonl", "--view", "reports")
+    reports = [json.loads(x) for x in out2.splitlines()]
+    assert code == code2 == 0 and len(reports) == 80 == stored(db, "events")
+    assert len(incidents) == stored(db, "merged_events") <= len(reports) - 2
+    assert sum(e["number_of_sources"] for e in incidents) == len(reports)
+    assert sorted(m for e in incidents for m in e["mentions"]) == sorted(e["event_id"] for e in reports)
+    [multi] = [e for e in incidents if "ambush-1" in e["sources"]]
+    assert multi["sources"] == ["ambush-1", "ambush-2", "ambush-3"] and multi["number_of_sources"] == 3
+    assert (multi["fatalities"], multi["fatalities_low"], multi["fatalities_high"]) == (8, 5, 8)
+    code, out = run(capsys, "export", "--db", str(db), "--format", "ucdp-csv")
+    ucdp = {r["id"]: r for r in csv.DictReader(io.StringIO(out))}
+    if multi["event_id"] in ucdp:
+        assert ucdp[multi["event_id"]]["number_of_sources"] == str(multi["number_of_sources"])
 
 
 def test_bad_filters_exit_nonzero(db):

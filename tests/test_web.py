@@ -42,6 +42,8 @@ def server(tmp_path_factory):
     with Store(f"sqlite:///{db}") as s:
         for x in demo.extractions(160, seed=5):
             s.save_extraction(x)
+        for x in demo.incident_reports((5, 7, 8)):  # one incident told by three outlets
+            s.save_extraction(x)
     token = subprocess.run([sys.executable, "-m", "warlog", "token", "create", "analyst-b", "--db", str(db)],
                            capture_output=True, text=True, check=True).stdout.strip()
     port = free_port()
@@ -152,6 +154,28 @@ def test_dashboard_filter_open_event_see_evidence_edit_and_audit(server, browser
     audit = requests.get(f"{base}/api/audit").json()
     assert [(a["action"], a["field"], a["who"]) for a in audit[:2]] == [("accept", "review_status", "analyst-b"),
                                                                           ("edit", "fatalities", "analyst-b")]
+
+    # an incident told by three outlets: every source text with its evidence, the field history
+    merged_id = requests.get(f"{base}/api/documents/ambush-2").json()["merged_ids"][0]
+    page.goto(f"{base}/events/{merged_id}")
+    page.wait_for_selector("body[data-state=ready]")
+    assert page.locator("#sources .doc").count() == 3
+    assert [page.locator("#sources .doc").nth(i).get_attribute("data-doc") for i in range(3)] == ["ambush-1", "ambush-2", "ambush-3"]
+    assert page.locator("#sources mark.evidence").count() == 3
+    assert "3 sources" in page.inner_text("#sources-line")
+    assert page.inner_text("#field-fatalities") == "8" and page.inner_text("#field-fatalities_low") == "5"
+    tolls = [r.locator("td").all_inner_texts()[:3] for r in page.locator("#field-history tbody tr").all()]
+    assert ["fatalities", "5", "ambush-1"] in tolls and ["fatalities", "8", "ambush-3"] in tolls
+    page.screenshot(path=str(ARTIFACTS / "incident.png"), full_page=True)
+
+    # the dashboard's reports view: one row per report
+    page.goto(f"{base}/?view=reports")
+    page.wait_for_selector("body[data-state=ready]")
+    reports_total = requests.get(f"{base}/api/events", params={"view": "reports"}).json()["total"]
+    incidents_total = requests.get(f"{base}/api/events").json()["total"]
+    assert reports_total >= incidents_total + 2
+    assert page.inner_text("#total").startswith(f"{reports_total} events") and page.input_value("#f-view") == "reports"
+    assert page.inner_text("#table-title") == "Reports"
     assert outside == [], f"requests left localhost: {outside}"
     assert errors == []
     page.close()

@@ -6,17 +6,19 @@ Accepted, as ACLED documents it:  ``field=value`` (``country=Syria``), alternati
 text fields, ``year=``, ``limit=``, ``page=``, ``fields=a|b|c``, ``_format=json|csv``,
 ``export_type`` (dyadic only) and the credentials ``key``/``email`` (older clients) —
 which this module ignores, the API checks them.
+
+Rows are incidents (merged events, ``event_id_cnty`` their merged id) unless the warlog
+extension ``view=reports`` asks for one row per report, as `warlog export --view` does.
 """
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, or_, select
 
 from warlog.export import ACLED_COLUMNS, acled_row, iso_numeric
-from warlog.query import BadQuery, _order, _review_conditions, check_text, rows_to_events
-from warlog.store import events
+from warlog.query import BadQuery, View, _order, _review_conditions, check_text, to_events, view_of
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 5000
@@ -49,7 +51,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "source": ("reported_by", "text"),
     "fatalities": ("fatalities", "int"),
 }
-CONTROL = {"limit", "page", "fields", "_format", "export_type", "key", "email", "terms", "access_token"}
+CONTROL = {"limit", "page", "fields", "_format", "export_type", "key", "email", "terms", "access_token", "view"}
 WHERE_OPS = {"=": "eq", ">": "gt", "<": "lt", ">=": "ge", "<=": "le", "LIKE": "like", "BETWEEN": "between",
              "%3E": "gt", "%3C": "lt"}
 
@@ -83,9 +85,9 @@ def _typed(name: str, kind: str, value: str) -> Any:
     return check_text(name, value)
 
 
-def _condition(engine: Engine, name: str, raw: str, op: str) -> Any:
+def _condition(engine: Engine, name: str, raw: str, op: str, view: View) -> Any:
     column_name, kind = FIELDS[name]
-    col = events.c[column_name]
+    col = view.id if column_name == "event_id" else view.c[column_name]
     alternatives = []
     for alt in _alternatives(name, raw):
         if op == "between":
@@ -152,10 +154,11 @@ def parse(engine: Engine, params: list[tuple[str, str]]) -> dict[str, Any]:
             raise BadQuery(f"{name}_where: one of {', '.join(k for k in WHERE_OPS if '%' not in k)}")
         if name not in values:
             raise BadQuery(f"{name}_where given without {name}")
+    view = view_of(values.get("view", "incidents").strip().lower())
     conds = []
     for name in FIELDS:
         if name in values:
-            conds.append(_condition(engine, name, values[name], WHERE_OPS[wheres.get(name, "=")]))
+            conds.append(_condition(engine, name, values[name], WHERE_OPS[wheres.get(name, "=")], view))
     try:
         limit = int(values.get("limit", DEFAULT_LIMIT))
         page = int(values.get("page", 1))
@@ -177,18 +180,19 @@ def parse(engine: Engine, params: list[tuple[str, str]]) -> dict[str, Any]:
         unknown = [f for f in fields if f not in ACLED_COLUMNS]
         if unknown:
             raise BadQuery(f"fields: unknown {', '.join(unknown)}; ACLED columns: {', '.join(ACLED_COLUMNS)}")
-    return {"conditions": conds, "limit": limit, "page": page, "fields": fields, "format": fmt}
+    return {"conditions": conds, "limit": limit, "page": page, "fields": fields, "format": fmt, "view": view}
 
 
 def read(engine: Engine, params: list[tuple[str, str]]) -> tuple[list[dict[str, str]], dict[str, Any]]:
     """Rows (dicts of strings) for an ACLED read query, newest first as `warlog export` writes them."""
     q = parse(engine, params)
-    where = and_(True, *q["conditions"], *_review_conditions(engine, "unrejected"))
-    query = (select(events).where(where).order_by(*_order(engine, "-event_date"))
+    view = q["view"]
+    conds = [*q["conditions"], *_review_conditions(engine, "unrejected", view.id)]
+    query = (select(view.table).where(*conds).order_by(*_order(engine, "-event_date", view))
              .limit(q["limit"]).offset((q["page"] - 1) * q["limit"]))
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
-        evs = rows_to_events(conn, rows)
+        evs = to_events(conn, view, rows)
     out = []
     for e in evs:
         row = acled_row(e)

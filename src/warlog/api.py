@@ -2,6 +2,10 @@
 
     warlog serve [--db warlog.db] [--host 127.0.0.1] [--port 8000]
 
+Events are served as incidents -- one row per incident, merged across the reports that tell
+of it (`merged_events`) -- unless ``view=reports`` asks for one row per report.  Either kind
+is read, edited and reviewed at ``/api/events/{id}`` (``me-...`` an incident, ``ev-...`` a report).
+
 Reading is open on localhost (a non-loopback host asks for a token unless --open-read);
 writing (review, ingest) needs a token from `warlog token create`, sent as
 ``Authorization: Bearer <token>``.  CORS is off unless origins are given.  OpenAPI at
@@ -26,16 +30,17 @@ from warlog.auth import check_token
 from warlog.export import ACLED_COLUMNS, acled_csv
 from warlog.query import MAX_PER_PAGE, BadQuery, EventFilter
 from warlog.records import Claim, Document, Event, Span
-from warlog.store import Store, claims, documents, events
+from warlog.store import Store, claims, documents, event_links, events, evidence, merged_events, merged_history
 
 WEB = Path(__file__).resolve().parent / "web"
 
-EVENT_FILTERS = ("since", "until", "country", "admin1", "actor", "event_type", "sub_event_type", "disorder_type",
+EVENT_FILTERS = ("view", "since", "until", "country", "admin1", "actor", "event_type", "sub_event_type", "disorder_type",
                  "bbox", "min_fatalities", "q", "review")
 
 
 # --------------------------------------------------------------------------- response models
 class EventPage(BaseModel):
+    view: str = Field("incidents", description="incidents (merged across reports) or reports")
     total: int | None = Field(description="events matching the filter")
     page: int
     per_page: int
@@ -45,6 +50,16 @@ class EventPage(BaseModel):
 class Source(BaseModel):
     document: Document
     evidence: list[Span] = Field(description="spans of this document's text the event rests on")
+    event_id: str | None = Field(None, description="the report's event (mention) this document gave")
+    report: dict[str, Any] | None = Field(None, description="what this report said: date, place, type, actors, toll")
+
+
+class Override(BaseModel):
+    field: str
+    value: Any = None
+    machine_value: Any = Field(None, description="what the machine (extraction, merging) last wrote")
+    by: str
+    at: str | None = None
 
 
 class AuditEntry(BaseModel):
@@ -60,11 +75,16 @@ class AuditEntry(BaseModel):
 
 
 class EventDetail(BaseModel):
+    kind: Literal["incident", "report"] = Field(description="incident: merged across reports; report: one report's event")
     event: Event
-    sources: list[Source]
+    sources: list[Source] = Field(description="every source document with its text and the evidence spans")
     history: list[AuditEntry] = Field(description="analysts' actions on this event, newest first")
     field_history: list[dict[str, Any]] = Field(default_factory=list,
-                                                description="machine-side history of fields (from merging), if recorded")
+                                                description="every value the incident's fields have had, with the "
+                                                            "report that gave it (merging)")
+    overrides: list[Override] = Field(default_factory=list, description="analysts' values, which win over the machine's")
+    editable: list[str] = Field(default_factory=list, description="fields an analyst may edit")
+    merged_id: str | None = Field(None, description="the incident this event is (or this report belongs to)")
 
 
 class ClaimOut(Claim):
@@ -95,6 +115,7 @@ class DocumentOut(BaseModel):
     document: Document
     status: str
     event_ids: list[str]
+    merged_ids: list[str] = Field(default_factory=list, description="the incidents this document's events belong to")
 
 
 class EditIn(BaseModel):
@@ -146,6 +167,9 @@ def _split(values: list[str]) -> list[str]:
 
 
 def event_filter(
+    view: Literal["incidents", "reports"] = Query(
+        "incidents", description="incidents: one row per incident, merged across its reports (number_of_sources, "
+                                 "fatalities low/high, first/latest reported, sources); reports: one row per report"),
     since: date | None = Query(None, description="first event date (YYYY-MM-DD), inclusive"),
     until: date | None = Query(None, description="last event date (YYYY-MM-DD), inclusive"),
     country: list[str] = Query([], description="country; repeat or join with | for several"),
@@ -168,7 +192,7 @@ def event_filter(
         if len(box) != 4:
             raise BadQuery("bbox: four numbers west,south,east,north")
     try:
-        return EventFilter(since=since, until=until, country=_split(country), admin1=_split(admin1), actor=actor,
+        return EventFilter(view=view, since=since, until=until, country=_split(country), admin1=_split(admin1), actor=actor,
                            event_type=_split(event_type), sub_event_type=_split(sub_event_type),
                            disorder_type=_split(disorder_type), bbox=box, min_fatalities=min_fatalities, q=q,
                            review=review)
@@ -247,77 +271,85 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
     # -- events --------------------------------------------------------------------
     @app.get("/api/events", response_model=EventPage, dependencies=read, tags=["events"])
     def list_events(request: Request, f: EventFilter = Depends(event_filter),
-                    sort: str = Query("-event_date", description=f"one of {', '.join(query.SORTABLE)}; - for descending"),
+                    sort: str = Query("-event_date", description=f"one of {', '.join(query.SORTABLE)}; in the incidents "
+                                      f"view also {', '.join(query.SORTABLE_INCIDENTS)}; - for descending"),
                     page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=MAX_PER_PAGE),
                     count: bool = Query(True, description="compute the total")) -> EventPage:
-        """Events matching the filters, a page at a time."""
+        """Incidents (or, with view=reports, reports' events) matching the filters, a page at a time."""
         _only(request, EVENT_FILTERS + ("sort", "page", "per_page", "count"))
         items, total = query.page(engine, f, sort=sort, page=page, per_page=per_page, count=count)
-        return EventPage(total=total, page=page, per_page=per_page, items=items)
+        return EventPage(view=f.view, total=total, page=page, per_page=per_page, items=items)
 
     @app.get("/api/events/{event_id}", response_model=EventDetail, dependencies=read, tags=["events"])
     def get_event(request: Request, event_id: str) -> EventDetail:
-        """One event with its source documents, evidence spans and history."""
+        """An incident (merged id) or a report's event: every source document with its text and evidence spans,
+        what each report said, the field history of the incident, analysts' overrides and the audit log."""
         _only(request, ())
         ev = query.get_event(engine, event_id)
         if ev is None:
             raise _bad(f"no event {event_id!r}", 404)
-        return EventDetail(event=ev, sources=_sources(ev), history=[AuditEntry(**h) for h in review.history(engine, event_id)],
-                           field_history=_field_history(event_id))
-
-    from warlog import store as store_mod
-
-    event_links = getattr(store_mod, "event_links", None)  # from the merging work (migration 0002_merge)
-    merged_history = getattr(store_mod, "merged_history", None)
-
-    def _merged_id(conn: Any, event_id: str) -> str | None:
-        if event_links is None:
-            return None
-        return conn.execute(select(event_links.c.merged_id).where(event_links.c.event_id == event_id)).scalar()
-
-    def _sources(ev: Event) -> list[Source]:
-        """The event's own report first, then every other report merged into the same incident."""
-        from warlog.store import evidence as evidence_t
-
-        out = []
+        incident = query.is_merged_id(event_id) and "number_of_sources" in (ev.model_extra or {})
         with engine.connect() as conn:
-            mentions = [(ev.event_id, ev.doc_id)]
-            merged_id = _merged_id(conn, ev.event_id or "")
-            if merged_id is not None:
-                rows = conn.execute(select(events.c.event_id, events.c.doc_id)
-                                    .join(event_links, event_links.c.event_id == events.c.event_id)
-                                    .where(event_links.c.merged_id == merged_id, events.c.event_id != ev.event_id)
-                                    .order_by(events.c.event_id))
-                mentions += [(r.event_id, r.doc_id) for r in rows]
-            seen: set[str] = set()
-            for mention_id, doc_id in mentions:
-                if doc_id in seen:
-                    continue
-                seen.add(doc_id)
-                row = conn.execute(select(documents).where(documents.c.id == doc_id)).mappings().first()
-                if row is None:
-                    continue
-                doc = Document(**{k: row[k] for k in ("id", "text", "published", "country", "title", "url", "source", "origin")})
-                if mention_id == ev.event_id:
-                    spans = list(ev.evidence)
-                else:
-                    spans = [Span(start=e.start, end=e.end, text=e.text) for e in conn.execute(
-                        select(evidence_t.c.start, evidence_t.c.end, evidence_t.c.text)
-                        .where(evidence_t.c.event_id == mention_id).order_by(evidence_t.c.ordinal))]
-                out.append(Source(document=doc, evidence=spans))
+            if incident:
+                merged_id: str | None = event_id
+                mentions = [(r.event_id, r.doc_id) for r in conn.execute(
+                    select(events.c.event_id, events.c.doc_id)
+                    .join(event_links, event_links.c.event_id == events.c.event_id)
+                    .where(event_links.c.merged_id == event_id))]
+                order = {m: i for i, m in enumerate((ev.model_extra or {}).get("mentions") or [])}
+                mentions.sort(key=lambda m: (order.get(m[0], len(order)), m[0]))
+            else:
+                merged_id = conn.execute(select(event_links.c.merged_id)
+                                         .where(event_links.c.event_id == event_id)).scalar()
+                mentions = [(event_id, ev.doc_id)]
+                if merged_id is not None:  # then the other reports of the same incident
+                    mentions += [(r.event_id, r.doc_id) for r in conn.execute(
+                        select(events.c.event_id, events.c.doc_id)
+                        .join(event_links, event_links.c.event_id == events.c.event_id)
+                        .where(event_links.c.merged_id == merged_id, events.c.event_id != event_id)
+                        .order_by(events.c.event_id))]
+            sources = _sources(conn, mentions, own=None if incident else ev)
+            field_history = _field_history(conn, merged_id)
+        return EventDetail(kind="incident" if incident else "report", event=ev, sources=sources,
+                           history=[AuditEntry(**h) for h in review.history(engine, event_id)],
+                           field_history=field_history, overrides=[Override(**o) for o in review.overrides(engine, event_id)],
+                           editable=list(review.editable_fields(engine, event_id)), merged_id=merged_id)
+
+    REPORT_FIELDS = ("event_date", "time_precision", "event_type", "sub_event_type", "actor1", "actor2", "location",
+                     "admin1", "fatalities", "fatalities_low", "fatalities_high", "fatalities_qualifier", "injured",
+                     "captured", "reported_by")
+
+    def _sources(conn: Any, mentions: list[tuple[str, str]], own: Event | None) -> list[Source]:
+        """One entry per source document: its text, the spans its report's event rests on, what it said."""
+        out: list[Source] = []
+        seen: set[str] = set()
+        for mention_id, doc_id in mentions:
+            if doc_id in seen:
+                continue
+            seen.add(doc_id)
+            row = conn.execute(select(documents).where(documents.c.id == doc_id)).mappings().first()
+            if row is None:
+                continue
+            doc = Document(**{k: row[k] for k in ("id", "text", "published", "country", "title", "url", "source", "origin")})
+            if own is not None and mention_id == own.event_id:
+                spans = list(own.evidence)
+            else:
+                spans = [Span(start=e.start, end=e.end, text=e.text) for e in conn.execute(
+                    select(evidence.c.start, evidence.c.end, evidence.c.text)
+                    .where(evidence.c.event_id == mention_id).order_by(evidence.c.ordinal))]
+            said = conn.execute(select(*(events.c[f] for f in REPORT_FIELDS))
+                                .where(events.c.event_id == mention_id)).mappings().first()
+            report = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (said or {}).items()}
+            out.append(Source(document=doc, evidence=spans, event_id=mention_id, report=report))
         return out
 
-    def _field_history(event_id: str) -> list[dict[str, Any]]:
-        """Every value the merged incident's fields have had, with the report that gave it (merging work)."""
-        if merged_history is None:
+    def _field_history(conn: Any, merged_id: str | None) -> list[dict[str, Any]]:
+        """Every value the incident's fields have had, with the report that gave it (written by merging)."""
+        if merged_id is None:
             return []
-        with engine.connect() as conn:
-            merged_id = _merged_id(conn, event_id)
-            if merged_id is None:
-                return []
-            rows = conn.execute(select(merged_history).where(merged_history.c.merged_id == merged_id)
-                                .order_by(merged_history.c.id).limit(1000)).mappings()
-            return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
+        rows = conn.execute(select(merged_history).where(merged_history.c.merged_id == merged_id)
+                            .order_by(merged_history.c.id).limit(1000)).mappings()
+        return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
 
     @app.get("/api/events/{event_id}/history", response_model=list[AuditEntry], dependencies=read, tags=["review"])
     def event_history(event_id: str) -> list[AuditEntry]:
@@ -388,10 +420,9 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
         _only(request, ())
         from warlog.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 
-        query.spellings.resolve(engine, "country", "\x00")
-        cached = query.spellings._cache.get((id(engine), "country"))
-        countries = sorted(v for vs in (cached[1] if cached else {}).values() for v in vs)
-        return {"countries": countries, "event_types": EVENT_TYPES, "sub_event_types": list(SUB_EVENT_TYPES)}
+        countries = sorted(set(query.spellings.values(engine, "country", merged_events))
+                           | set(query.spellings.values(engine, "country", events)))
+        return {"views": list(query.VIEWS), "countries": countries, "event_types": EVENT_TYPES, "sub_event_types": list(SUB_EVENT_TYPES)}
 
     @app.get("/api/documents/{doc_id}", response_model=DocumentOut, dependencies=read, tags=["documents"])
     def get_document(doc_id: str) -> DocumentOut:
@@ -400,10 +431,12 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
             row = conn.execute(select(documents).where(documents.c.id == doc_id)).mappings().first()
             if row is None:
                 raise _bad(f"no document {doc_id!r}", 404)
-            ids = [r[0] for r in conn.execute(select(events.c.event_id).where(events.c.doc_id == doc_id)
-                                               .order_by(events.c.ordinal))]
+            found = conn.execute(select(events.c.event_id, event_links.c.merged_id)
+                                 .outerjoin(event_links, event_links.c.event_id == events.c.event_id)
+                                 .where(events.c.doc_id == doc_id).order_by(events.c.ordinal)).all()
         doc = Document(**{k: row[k] for k in ("id", "text", "published", "country", "title", "url", "source", "origin")})
-        return DocumentOut(document=doc, status=row["status"], event_ids=ids)
+        return DocumentOut(document=doc, status=row["status"], event_ids=[r.event_id for r in found],
+                           merged_ids=list(dict.fromkeys(r.merged_id for r in found if r.merged_id)))
 
     @app.post("/api/ingest", tags=["documents"])
     def ingest(body: IngestIn, who: str = Depends(writer)) -> dict[str, Any]:
@@ -481,7 +514,13 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
 
     @app.get("/api/meta", dependencies=read, tags=["meta"])
     def meta() -> dict[str, Any]:
-        return {"counts": store.counts(), "acled_columns": list(ACLED_COLUMNS),
+        """Rows stored: documents, reports' events, incidents, reports not merged yet, claims, errors."""
+        counts = store.counts()
+        with engine.connect() as conn:
+            counts["incidents"] = int(conn.execute(select(func.count()).select_from(merged_events)).scalar_one())
+            linked = int(conn.execute(select(func.count()).select_from(event_links)).scalar_one())
+        counts["unmerged"] = max(0, counts["events"] - linked)
+        return {"counts": counts, "acled_columns": list(ACLED_COLUMNS),
                 "read_token_required": app.state.read_token_required}
 
     return app

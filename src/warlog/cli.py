@@ -411,14 +411,15 @@ def _export_filter(args: argparse.Namespace):
     try:
         return EventFilter(since=args.since, until=args.until, country=args.country or [], admin1=args.admin1 or [],
                            actor=args.actor, event_type=args.type or [], sub_event_type=args.sub_type or [],
-                           bbox=box, min_fatalities=args.min_fatalities, q=args.q, review=args.review)
+                           bbox=box, min_fatalities=args.min_fatalities, q=args.q, review=args.review,
+                           view=args.view)
     except (BadQuery, ValueError) as exc:
         raise SystemExit(f"warlog export: {exc}") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .export import ExportError, export
-    from .query import iter_events
+    from .query import BadQuery, iter_events
 
     f = _export_filter(args)
     store = _store(args)
@@ -429,14 +430,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             with _output(args.output) as fh:
                 n = export(events, args.format, fh=fh)
-    except ExportError as exc:
+    except (ExportError, BadQuery) as exc:
         from rich.markup import escape
 
         _report(escape(str(exc)))
         return 2
     finally:
         store.close()
-    err.print(f"{n} events written ({args.format})")
+    err.print(f"{n} {'incidents' if args.view == 'incidents' else 'reports'} written ({args.format})")
+    if args.view == "incidents":
+        from .dedup import unmerged_count
+
+        store = _store(args)
+        try:
+            pending = unmerged_count(store)
+        finally:
+            store.close()
+        if pending:
+            err.print(f"{pending} reports are not merged yet, so not in these incidents: run warlog merge",
+                      highlight=False)
     return 0
 
 
@@ -576,6 +588,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--q", help="words in the location, actors or evidence")
     p.add_argument("--review", default="unrejected",
                    choices=["unrejected", "all", "accepted", "rejected", "edited", "unreviewed"])
+    p.add_argument("--view", default="incidents", choices=["incidents", "reports"],
+                   help="incidents: one row per incident, merged across its reports (default); reports: one row per report")
     p.add_argument("--sort", default="-event_date")
     p.add_argument("--limit", type=int)
     p.set_defaults(func=cmd_export)

@@ -102,5 +102,34 @@ def extractions(n: int = 40, *, seed: int = 7, start: date = date(2024, 1, 1), d
         yield Extraction(document=doc, events=[ev])
 
 
+_AMBUSH = (
+    "Islamic State militants ambushed an army convoy near Sukhna in Homs province, killing {toll} soldiers, "
+    "the Syrian Observatory for Human Rights said.",
+    "{toll} soldiers were killed when IS fighters attacked a military convoy outside Sukhna, activists said.",
+    "The death toll from the ambush on government troops near Sukhna has risen to {toll}, a war monitor said.",
+    "The defence ministry said {toll} soldiers died after jihadists struck a column of troops near Sukhna.",
+)
+
+
+def incident_reports(tolls: tuple[int, ...] = (5, 7, 8), *, day: date = date(2024, 3, 27),
+                     prefix: str = "ambush") -> list[Extraction]:
+    """Reports by different outlets of one incident (an ambush near Sukhna, Syria), published a day
+    apart, the toll rising: what cross-source merging joins into one incident.  At most four."""
+    out = []
+    for i, toll in enumerate(tolls):
+        text = _AMBUSH[i % len(_AMBUSH)].format(toll=toll)
+        doc = Document(id=f"{prefix}-{i + 1}", text=text, published=day + timedelta(days=i), country="Syria",
+                       title=f"Ambush near Sukhna ({i + 1})", source=f"Outlet {i + 1}", origin="warlog.demo")
+        ev = Event(doc_id=doc.id, event_date=day, time_precision=1, disorder_type="Political violence",
+                   event_type="Battles", sub_event_type="Armed clash", actor1="Islamic State (Syria)", inter1=2,
+                   actor2="Military Forces of Syria (2000-2024)", inter2=1, interaction="12", country="Syria",
+                   iso3="SYR", admin1="Homs", location="Al-Sukhnah", latitude=34.88, longitude=38.87,
+                   geo_precision=1, fatalities=toll, fatalities_low=toll if i == 0 else None,
+                   fatalities_qualifier="at least" if i == 0 else None, reported_by="SOHR", confidence=0.8,
+                   evidence=[Span(start=0, end=len(text), text=text)])
+        out.append(Extraction(document=doc, events=[ev]))
+    return out
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)

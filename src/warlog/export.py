@@ -1,5 +1,6 @@
 """Exports in the formats analysts' tools read: ACLED CSV, UCDP GED CSV, GeoJSON, Parquet.
 
+Incidents (merged events) by default, one row each; ``--view reports`` one row per report.
 `acled_row` is the one mapping from an `Event` to ACLED's columns; the ACLED-compatible API
 (`/api/acled/read`) and `warlog export --format acled-csv` both use it, so the two agree row
 for row.  Values are strings as in ACLED's own files: dates YYYY-MM-DD, numbers without
@@ -62,7 +63,8 @@ def iso_numeric(iso3: str | None) -> str:
 
 
 def _timestamp(event: Event) -> str:
-    created = (event.model_extra or {}).get("created_at")
+    extra = event.model_extra or {}
+    created = extra.get("updated_at") or extra.get("created_at")  # an incident: when it last changed
     if isinstance(created, datetime):
         if created.tzinfo is None:
             created = created.replace(tzinfo=timezone.utc)
@@ -153,7 +155,8 @@ def ucdp_row(event: Event) -> dict[str, str] | None:
         "deaths_b": "0",
         "deaths_civilians": str(best if t == 3 else 0),
         "deaths_unknown": str(0 if t == 3 else best),
-        "number_of_sources": str(len((event.model_extra or {}).get("sources") or []) or 1),
+        "number_of_sources": str((event.model_extra or {}).get("number_of_sources")
+                                 or len((event.model_extra or {}).get("sources") or []) or 1),
         "source_article": _s(event.reported_by),
         "source_headline": "",
         "event_clarity": "1" if event.confidence >= 0.6 else "2",

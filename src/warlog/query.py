@@ -1,13 +1,21 @@
 """Event queries shared by the HTTP API, the ACLED-compatible endpoint and the exports.
 
+Two views of the same store: ``incidents`` (the default), one row per incident merged across
+its reports (`merged_events`, written by `warlog.dedup`), and ``reports``, one row per report
+(the mentions in `events`).  An incident is served as an `Event` whose id is the merged id,
+with ``number_of_sources``, ``first_reported``, ``latest_reported``, its ``sources`` (document
+ids), ``mentions`` (the reports' event ids) and ``outlets``; its evidence is the evidence of
+every linked report.
+
 One filter model (`EventFilter`) is turned into SQLAlchemy Core conditions that run the same
-on SQLite and PostgreSQL.  Values are always bound parameters; the names of columns to sort
+on SQLite and PostgreSQL, on either view.  Values are always bound parameters; the names of columns to sort
 or group by come from fixed lists.  Free-text values that look like SQL are refused before
 any query runs (`BadQuery`), so a caller gets a clear 4xx instead of an empty answer.
 
 Speed on large stores: country, admin1, event and sub-event types are matched exactly (after
 mapping the caller's spelling onto the stored one, ignoring case), so the indexes of
-migration 0003 answer filtered pages, counts and stats without a table scan.
+migrations 0003 (reports) and 0004 (incidents) answer filtered pages, counts and stats without a
+table scan.
 """
 from __future__ import annotations
 
@@ -15,29 +23,64 @@ import re
 import threading
 import time
 import unicodedata
-from functools import lru_cache
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import Engine, String, and_, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import Column, Engine, String, Table, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement
 
 from warlog.records import Event, Span
-from warlog.store import event_overrides, event_reviews, events, evidence
+from warlog.store import documents, event_links, event_overrides, event_reviews, events, evidence, merged_events
 from warlog.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 
 MAX_PER_PAGE = 500
 MAX_TEXT = 200
 SORTABLE = ("event_date", "fatalities", "country", "admin1", "location", "event_type", "sub_event_type",
             "actor1", "event_id", "confidence")
-STATS_BY = {"event_type": events.c.event_type, "sub_event_type": events.c.sub_event_type,
-            "actor": events.c.actor1, "actor1": events.c.actor1, "admin1": events.c.admin1,
-            "country": events.c.country, "none": None}
+SORTABLE_INCIDENTS = ("number_of_sources", "first_reported", "latest_reported")  # incidents view only
+STATS_BY = {"event_type": "event_type", "sub_event_type": "sub_event_type", "actor": "actor1", "actor1": "actor1",
+            "admin1": "admin1", "country": "country", "none": None}
+VIEWS = ("incidents", "reports")
 STATS_INTERVALS = ("week", "month", "year", "none")
 REVIEW_STATES = ("unrejected", "all", "accepted", "rejected", "edited", "unreviewed")
 EVENT_FIELDS: tuple[str, ...] = tuple(n for n in Event.model_fields if n not in ("event_id", "doc_id", "evidence"))
+# the Event fields a merged event stores (it has no qualifier of its own: its low and high say the spread)
+MERGED_FIELDS: tuple[str, ...] = tuple(n for n in EVENT_FIELDS if n in merged_events.c)
+INCIDENT_EXTRA = ("number_of_sources", "first_reported", "latest_reported")
+
+
+@dataclass(frozen=True)
+class View:
+    """Where a view's rows live: the table and its id column."""
+
+    name: str
+    table: Table
+    id: Column
+
+    @property
+    def c(self) -> Any:
+        return self.table.c
+
+
+INCIDENTS = View("incidents", merged_events, merged_events.c.merged_id)
+REPORTS = View("reports", events, events.c.event_id)
+
+
+def view_of(name: str) -> View:
+    if name == "incidents":
+        return INCIDENTS
+    if name == "reports":
+        return REPORTS
+    raise BadQuery(f"view: one of {', '.join(VIEWS)} (incidents: one row per incident merged across its reports; "
+                   f"reports: one row per report)")
+
+
+def is_merged_id(event_id: str) -> bool:
+    return event_id.startswith("me-")
 
 # SQL keywords or comment/terminator tokens: a value holding these is not a place or a name
 _SQLISH = re.compile(
@@ -74,6 +117,8 @@ class EventFilter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    view: Literal["incidents", "reports"] = Field(
+        "incidents", description="incidents: one row per incident, merged across reports; reports: one row per report")
     since: date | None = Field(None, description="first event date, inclusive (YYYY-MM-DD)")
     until: date | None = Field(None, description="last event date, inclusive (YYYY-MM-DD)")
     country: list[str] = Field(default_factory=list, description="country names, any of them")
@@ -134,10 +179,10 @@ class _Spellings:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cache: dict[tuple[int, str], tuple[float, dict[str, list[str]]]] = {}
+        self._cache: dict[tuple[int, str, str], tuple[float, dict[str, list[str]]]] = {}
 
-    def resolve(self, engine: Engine, column: str, value: str) -> list[str]:
-        key = (id(engine), column)
+    def resolve(self, engine: Engine, column: str, value: str, table: Table = events) -> list[str]:
+        key = (id(engine), table.name, column)
         low = value.lower()
         with self._lock:
             hit = self._cache.get(key)
@@ -145,15 +190,22 @@ class _Spellings:
             age = time.monotonic() - hit[0]
             if (low in hit[1] and age < self.TTL) or age < 2.0:
                 return hit[1].get(low, [value])
-        col = events.c[column]
+        col = table.c[column]
         with engine.connect() as conn:
             values = [r[0] for r in conn.execute(select(col).where(col.is_not(None)).distinct())]
-        table: dict[str, list[str]] = {}
+        spelt: dict[str, list[str]] = {}
         for v in values:
-            table.setdefault(v.lower(), []).append(v)
+            spelt.setdefault(v.lower(), []).append(v)
         with self._lock:
-            self._cache[key] = (time.monotonic(), table)
-        return table.get(low, [value])
+            self._cache[key] = (time.monotonic(), spelt)
+        return spelt.get(low, [value])
+
+    def values(self, engine: Engine, column: str, table: Table = events) -> list[str]:
+        """Every stored spelling of a column's values (e.g. the countries to offer as filters)."""
+        self.resolve(engine, column, "\x00", table)
+        with self._lock:
+            hit = self._cache.get((id(engine), table.name, column))
+        return sorted(v for vs in (hit[1] if hit else {}).values() for v in vs)
 
     def clear(self) -> None:
         with self._lock:
@@ -172,7 +224,8 @@ def _icontains(engine: Engine, col: Any, needle: str) -> ColumnElement[bool]:
 
 
 def conditions(engine: Engine, f: EventFilter, conn: Any = None) -> list[ColumnElement[bool]]:
-    c = events.c
+    v = view_of(f.view)
+    c = v.c
     out: list[ColumnElement[bool]] = []
     if f.since is not None:
         out.append(c.event_date >= f.since)
@@ -181,7 +234,7 @@ def conditions(engine: Engine, f: EventFilter, conn: Any = None) -> list[ColumnE
     for name in ("country", "admin1"):
         wanted = getattr(f, name)
         if wanted:
-            names = sorted({s for v in wanted for s in spellings.resolve(engine, name, v)})
+            names = sorted({s for w in wanted for s in spellings.resolve(engine, name, w, v.table)})
             out.append(c[name] == names[0] if len(names) == 1 else c[name].in_(names))
     for name in ("event_type", "sub_event_type"):
         wanted = getattr(f, name)
@@ -190,7 +243,7 @@ def conditions(engine: Engine, f: EventFilter, conn: Any = None) -> list[ColumnE
     if f.disorder_type:
         out.append(or_(*(_icontains(engine, c.disorder_type, d) for d in f.disorder_type)))
     if f.event_ids:
-        out.append(c.event_id.in_(f.event_ids))
+        out.append(v.id.in_(f.event_ids))
     if f.inter:
         out.append(or_(c.inter1.in_(f.inter), c.inter2.in_(f.inter)))
     if f.min_fatalities:
@@ -208,63 +261,80 @@ def conditions(engine: Engine, f: EventFilter, conn: Any = None) -> list[ColumnE
     if f.q:
         words = [w for w in f.q.split() if w][:8]
         for w in words:
+            if v is REPORTS:
+                in_evidence = exists().where(evidence.c.event_id == c.event_id, _icontains(engine, evidence.c.text, w))
+            else:  # the evidence of any report of the incident
+                in_evidence = exists().where(event_links.c.merged_id == c.merged_id,
+                                             evidence.c.event_id == event_links.c.event_id,
+                                             _icontains(engine, evidence.c.text, w))
             out.append(or_(
                 *(_icontains(engine, col, w) for col in (c.location, c.admin1, c.admin2, c.actor1, c.actor2,
                                                           c.sub_event_type, c.country)),
-                exists().where(evidence.c.event_id == c.event_id, _icontains(engine, evidence.c.text, w)),
+                in_evidence,
             ))
-    out.extend(_review_conditions(engine, f.review))
+    out.extend(_review_conditions(engine, f.review, v.id))
     return out
 
 
-def _review_conditions(engine: Engine, review: str) -> list[ColumnElement[bool]]:
+def _review_conditions(engine: Engine, review: str, id_col: Any = None) -> list[ColumnElement[bool]]:
+    """Review states are kept by id: a report's event id or an incident's merged id."""
     r = event_reviews
+    id_col = events.c.event_id if id_col is None else id_col
     if review == "all":
         return []
     if review == "unrejected":
         with engine.connect() as conn:  # most stores have no rejections: no clause at all then
             if not conn.execute(select(literal(1)).where(r.c.status == "rejected").limit(1)).first():
                 return []
-        return [events.c.event_id.not_in(select(r.c.event_id).where(r.c.status == "rejected"))]
+        return [id_col.not_in(select(r.c.event_id).where(r.c.status == "rejected"))]
     if review == "unreviewed":
-        return [events.c.event_id.not_in(select(r.c.event_id))]
-    return [events.c.event_id.in_(select(r.c.event_id).where(r.c.status == review))]
+        return [id_col.not_in(select(r.c.event_id))]
+    return [id_col.in_(select(r.c.event_id).where(r.c.status == review))]
 
 
-def _order(engine: Engine, sort: str) -> list[Any]:
+def _order(engine: Engine, sort: str, view: View = REPORTS) -> list[Any]:
     desc = sort.startswith("-")
     name = sort.lstrip("-+ ")
-    if name not in SORTABLE:
-        raise BadQuery(f"sort: unknown field {name!r}; one of {', '.join(SORTABLE)} (prefix - for descending)")
-    col = events.c[name]
+    allowed = SORTABLE + (SORTABLE_INCIDENTS if view is INCIDENTS else ())
+    if name not in allowed:
+        extra = (f"; {', '.join(SORTABLE_INCIDENTS)} in the incidents view" if view is REPORTS
+                 and name in SORTABLE_INCIDENTS else "")
+        raise BadQuery(f"sort: unknown field {name!r}; one of {', '.join(allowed)} (prefix - for descending){extra}")
+    col = view.id if name == "event_id" else view.c[name]
     pg = engine.dialect.name == "postgresql"
     if desc:
         key = col.desc().nulls_last() if pg else col.desc()  # SQLite puts NULL last when descending
     else:
         key = col.asc().nulls_last() if pg else col.asc()
-    return [key] if name == "event_id" else [key, events.c.event_id]
+    return [key] if name == "event_id" else [key, view.id]
 
 
 # --------------------------------------------------------------------------- reads
+def _review_state(conn: Any, ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    overrides: dict[str, dict[str, Any]] = {}
+    reviews: dict[str, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for o in conn.execute(select(event_overrides.c.event_id, event_overrides.c.field, event_overrides.c.value)
+                              .where(event_overrides.c.event_id.in_(chunk))):
+            overrides.setdefault(o.event_id, {})[o.field] = o.value
+        for rv in conn.execute(select(event_reviews.c.event_id, event_reviews.c.status)
+                               .where(event_reviews.c.event_id.in_(chunk))):
+            reviews[rv.event_id] = rv.status
+    return overrides, reviews
+
+
 def rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
     """Event records for rows of `events`, with evidence, analysts' overrides and review status."""
     ids = [r["event_id"] for r in rows]
     spans: dict[str, list[Span]] = {}
-    overrides: dict[str, dict[str, Any]] = {}
-    reviews: dict[str, str] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         q = (select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
              .where(evidence.c.event_id.in_(chunk)).order_by(evidence.c.event_id, evidence.c.ordinal))
         for e in conn.execute(q):
             spans.setdefault(e.event_id, []).append(Span(start=e.start, end=e.end, text=e.text))
-        if with_review:
-            for o in conn.execute(select(event_overrides.c.event_id, event_overrides.c.field, event_overrides.c.value)
-                                  .where(event_overrides.c.event_id.in_(chunk))):
-                overrides.setdefault(o.event_id, {})[o.field] = o.value
-            for rv in conn.execute(select(event_reviews.c.event_id, event_reviews.c.status)
-                                   .where(event_reviews.c.event_id.in_(chunk))):
-                reviews[rv.event_id] = rv.status
+    overrides, reviews = _review_state(conn, ids) if with_review else ({}, {})
     out: list[Event] = []
     for r in rows:
         data: dict[str, Any] = dict(r["extra"] or {}) if "extra" in r else {}
@@ -280,6 +350,66 @@ def rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool = True) 
     return out
 
 
+def merged_rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
+    """Event records for rows of `merged_events`: the incident's values (an analyst's override on
+    top), its reports in the order they were published, and the evidence of every report."""
+    ids = [r["merged_id"] for r in rows]
+    members: dict[str, list[Any]] = {}
+    spans: dict[str, list[Span]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = (select(event_links.c.merged_id, events.c.event_id, events.c.doc_id, documents.c.source,
+                    documents.c.published)
+             .join(events, events.c.event_id == event_links.c.event_id)
+             .join(documents, documents.c.id == events.c.doc_id)
+             .where(event_links.c.merged_id.in_(chunk)))
+        for m in conn.execute(q):
+            members.setdefault(m.merged_id, []).append(m)
+    for ms in members.values():
+        ms.sort(key=lambda m: (m.published is None, str(m.published or ""), m.event_id))
+    mention_ids = [m.event_id for ms in members.values() for m in ms]
+    for i in range(0, len(mention_ids), 500):
+        chunk = mention_ids[i : i + 500]
+        q = (select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
+             .where(evidence.c.event_id.in_(chunk)).order_by(evidence.c.event_id, evidence.c.ordinal))
+        for e in conn.execute(q):
+            spans.setdefault(e.event_id, []).append(Span(start=e.start, end=e.end, text=e.text))
+    overrides, reviews = _review_state(conn, ids) if with_review else ({}, {})
+    out: list[Event] = []
+    for r in rows:
+        mid = r["merged_id"]
+        ms = members.get(mid, [])
+        data: dict[str, Any] = {name: r[name] for name in MERGED_FIELDS}
+        data.update(overrides.get(mid, {}))  # an analyst's value always wins
+        evidence_spans: list[Span] = []
+        seen: set[str] = set()
+        for m in ms:
+            for sp in spans.get(m.event_id, []):
+                if sp.text not in seen:  # the same sentence syndicated by two outlets is said once
+                    seen.add(sp.text)
+                    evidence_spans.append(sp)
+        outlets: list[str] = []
+        for m in ms:
+            if m.source and m.source not in outlets:
+                outlets.append(m.source)
+        docs = list(dict.fromkeys(m.doc_id for m in ms))
+        data.update(event_id=mid, doc_id=docs[0] if docs else "", evidence=evidence_spans,
+                    number_of_sources=r["number_of_sources"], first_reported=r["first_reported"],
+                    latest_reported=r["latest_reported"], sources=docs, mentions=[m.event_id for m in ms],
+                    outlets=outlets, created_at=r["created_at"], updated_at=r["updated_at"])
+        if with_review:
+            data["review_status"] = reviews.get(mid, "unreviewed")
+            data["edited_fields"] = sorted(overrides.get(mid, {}))
+        out.append(Event(**data))
+    return out
+
+
+def to_events(conn: Any, view: View, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
+    if view is INCIDENTS:
+        return merged_rows_to_events(conn, rows, with_review=with_review)
+    return rows_to_events(conn, rows, with_review=with_review)
+
+
 class _Counts:
     """Totals of recent filters, for a few seconds: paging through one filter counts once.
 
@@ -292,15 +422,20 @@ class _Counts:
         self._lock = threading.Lock()
         self._cache: dict[tuple[int, str], tuple[float, int]] = {}
 
-    def get(self, engine: Engine, conn: Any, where: Any) -> int:
-        compiled = where.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": False})
+    def get(self, engine: Engine, conn: Any, conds: Sequence[Any], table: Table = events) -> int:
+        # no WHERE at all when nothing is filtered: SQLite counts a whole table several times
+        # faster from its smallest index than through even a `WHERE 1 = 1`
+        query = select(func.count()).select_from(table)
+        if conds:
+            query = query.where(*conds)
+        compiled = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": False})
         key = (id(engine), f"{compiled}|{sorted(compiled.params.items(), key=str)}")
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
         if hit is not None and now - hit[0] < self.TTL:
             return hit[1]
-        n = int(conn.execute(select(func.count()).select_from(events).where(where)).scalar_one())
+        n = int(conn.execute(query).scalar_one())
         with self._lock:
             if len(self._cache) > 256:
                 self._cache.clear()
@@ -321,26 +456,32 @@ def page(engine: Engine, f: EventFilter, *, sort: str = "-event_date", page: int
         raise BadQuery("page: must be 1 or more")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadQuery(f"per_page: between 1 and {MAX_PER_PAGE}")
-    where = and_(True, *conditions(engine, f))
-    query = select(events).where(where).order_by(*_order(engine, sort)).limit(per_page).offset((page - 1) * per_page)
+    v = view_of(f.view)
+    conds = conditions(engine, f)
+    # the page's ids first (from an index, however deep the page), then only those rows
+    ids_query = (select(v.id).where(*conds).order_by(*_order(engine, sort, v)).limit(per_page)
+                 .offset((page - 1) * per_page))
     with engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-        total = counts.get(engine, conn, where) if count else None
-        return rows_to_events(conn, rows), total
+        ids = [r[0] for r in conn.execute(ids_query)]
+        found = {r[v.id.name]: r for r in conn.execute(select(v.table).where(v.id.in_(ids))).mappings()} if ids else {}
+        rows = [found[i] for i in ids if i in found]
+        total = counts.get(engine, conn, conds, v.table) if count else None
+        return to_events(conn, v, rows), total
 
 
 def iter_events(engine: Engine, f: EventFilter, *, sort: str = "-event_date", limit: int | None = None,
                 offset: int = 0, chunk: int = 1000) -> Iterator[Event]:
     """Every event the filter selects, in order, read in chunks (for exports)."""
-    where = and_(True, *conditions(engine, f))
-    order = _order(engine, sort)
+    v = view_of(f.view)
+    conds = conditions(engine, f)
+    order = _order(engine, sort, v)
     done = 0
     while limit is None or done < limit:
         n = chunk if limit is None else min(chunk, limit - done)
-        query = select(events).where(where).order_by(*order).limit(n).offset(offset + done)
+        query = select(v.table).where(*conds).order_by(*order).limit(n).offset(offset + done)
         with engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-            batch = rows_to_events(conn, rows)
+            batch = to_events(conn, v, rows)
         yield from batch
         done += len(rows)
         if len(rows) < n:
@@ -348,7 +489,11 @@ def iter_events(engine: Engine, f: EventFilter, *, sort: str = "-event_date", li
 
 
 def get_event(engine: Engine, event_id: str) -> Event | None:
+    """A merged event (by its merged id) or a report's event (by its event id)."""
     with engine.connect() as conn:
+        row = conn.execute(select(merged_events).where(merged_events.c.merged_id == event_id)).mappings().first()
+        if row is not None:
+            return merged_rows_to_events(conn, [row])[0]
         row = conn.execute(select(events).where(events.c.event_id == event_id)).mappings().first()
         return rows_to_events(conn, [row])[0] if row else None
 
@@ -375,29 +520,34 @@ def stats(engine: Engine, f: EventFilter, *, interval: str = "week", by: str = "
         raise BadQuery(f"interval: one of {', '.join(STATS_INTERVALS)}")
     if by not in STATS_BY:
         raise BadQuery(f"by: one of {', '.join(STATS_BY)}")
-    key = STATS_BY[by]
+    v = view_of(f.view)
+    key = v.c[STATS_BY[by]] if STATS_BY[by] is not None else None
     cols = []
     if interval != "none":
         # read as stored (text on SQLite): no date object built per row by the driver
-        cols.append(type_coerce(events.c.event_date, String).label("day"))
+        cols.append(type_coerce(v.c.event_date, String).label("day"))
     if key is not None:
         cols.append(key.label("key"))
     conds = conditions(engine, f)
     if interval != "none":
-        conds.append(events.c.event_date.is_not(None))
-    query = select(*cols, func.count().label("events"), func.coalesce(func.sum(events.c.fatalities), 0).label("fatalities"))
-    query = query.where(and_(True, *conds))
+        conds.append(v.c.event_date.is_not(None))
+    query = select(*cols, func.count().label("events"), func.coalesce(func.sum(v.c.fatalities), 0).label("fatalities"))
+    if conds:
+        query = query.where(*conds)
     if cols:
         query = query.group_by(*cols)
     acc: dict[tuple[str | None, str | None], list[int]] = {}
+    dated, keyed = interval != "none", key is not None
     with engine.connect() as conn:
-        for r in conn.execute(query):
-            m = r._mapping
-            period = _period_of(m["day"], interval) if interval != "none" else None
-            k = (period, m["key"] if key is not None else None)
-            slot = acc.setdefault(k, [0, 0])
-            slot[0] += int(m["events"])
-            slot[1] += int(m["fatalities"])
+        for r in conn.execute(query):  # rows as tuples: (day?, key?, events, fatalities)
+            period = _period_of(r[0], interval) if dated else None
+            k = (period, r[1 if dated else 0] if keyed else None)
+            slot = acc.get(k)
+            if slot is None:
+                acc[k] = [int(r[-2]), int(r[-1])]
+            else:
+                slot[0] += r[-2]
+                slot[1] += r[-1]
     out = []
     for (period, k), (n, dead) in sorted(acc.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
         row: dict[str, Any] = {"events": n, "fatalities": dead}

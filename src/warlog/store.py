@@ -281,6 +281,13 @@ merged_history = Table(  # every value a merged event's field has had, with its 
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index(None, "merged_id"),
 )
+# read paths of the incidents view (migration 0004_incidents), as 0003 gave `events`
+_m = merged_events.c
+Index("ix_merged_events_country_date", _m.country, _m.event_date, _m.event_type, _m.fatalities, _m.admin1)
+Index("ix_merged_events_date_covering", _m.event_date, _m.event_type, _m.fatalities, _m.country, _m.admin1,
+      _m.latitude, _m.longitude, _m.merged_id)
+Index("ix_merged_events_type_date", _m.event_type, _m.event_date, _m.fatalities)
+Index("ix_merged_events_admin1_date", _m.admin1, _m.event_date)
 
 # Event fields stored one to a column (event_id, doc_id and evidence are handled apart).
 _EVENT_FIELDS: tuple[str, ...] = tuple(

@@ -1,7 +1,8 @@
 // The dashboard: one filter state drives the map, the weekly timeline, the table and the claims.
+// It shows incidents (merged across reports, the API's default) or, with view=reports, one row per report.
 "use strict";
 const state = { filters: {}, sort: "-event_date", page: 1, perPage: 25, types: [], mapEvents: [], outlines: null };
-const FILTER_KEYS = ["country", "since", "until", "actor", "admin1", "min_fatalities", "q", "review"];
+const FILTER_KEYS = ["view", "country", "since", "until", "actor", "admin1", "min_fatalities", "q", "review"];
 
 function filterParams() {
   const p = new URLSearchParams();
@@ -16,7 +17,7 @@ function readForm() {
   const f = {};
   for (const k of FILTER_KEYS) {
     const v = document.querySelector(`#filter-form [name="${k}"]`).value.trim();
-    if (v && !(k === "review" && v === "unrejected")) f[k] = v;
+    if (v && !(k === "review" && v === "unrejected") && !(k === "view" && v === "incidents")) f[k] = v;
   }
   const types = [...document.querySelectorAll('#f-types input:checked')].map(x => x.value);
   if (types.length && types.length < state.types.length) f.event_type = types;
@@ -26,7 +27,7 @@ function readForm() {
 function writeForm() {
   for (const k of FILTER_KEYS) {
     const input = document.querySelector(`#filter-form [name="${k}"]`);
-    input.value = state.filters[k] || (k === "review" ? "unrejected" : "");
+    input.value = state.filters[k] || ({ review: "unrejected", view: "incidents" }[k] || "");
   }
   const chosen = state.filters.event_type || [];
   document.querySelectorAll('#f-types input').forEach(x => { x.checked = !chosen.length || chosen.includes(x.value); });
@@ -62,7 +63,22 @@ async function refresh() {
 }
 
 // ------------------------------------------------------------------ table
+function reportsView() { return state.filters.view === "reports"; }
+
+function deaths(e) {  // an incident's best estimate, with the spread its reports give
+  const lo = e.fatalities_low, hi = e.fatalities_high;
+  return lo !== null && lo !== undefined && hi !== null && hi !== undefined && (lo !== e.fatalities || hi !== e.fatalities)
+    ? `${e.fatalities} (${lo}–${hi})` : String(e.fatalities);
+}
+
+function sourcesCell(e) {
+  if (e.number_of_sources === undefined) return "";
+  const outlets = (e.outlets || []).join(", ");
+  return el("span", { title: outlets || (e.sources || []).join(", ") }, String(e.number_of_sources));
+}
+
 async function loadTable() {
+  if (reportsView() && state.sort.replace(/^-/, "") === "number_of_sources") state.sort = "-event_date";
   const p = filterParams();
   p.set("sort", state.sort); p.set("page", state.page); p.set("per_page", state.perPage);
   const data = await getJSON(`/api/events?${p}`);
@@ -72,10 +88,12 @@ async function loadTable() {
     el("td", {}, e.location || ""),
     el("td", {}, el("span", { class: "type-dot", style: `background:${colourOf(e.event_type)}` }), e.event_type),
     el("td", {}, e.sub_event_type), el("td", {}, e.actor1 || ""), el("td", {}, e.actor2 || ""),
-    el("td", { class: "num" }, e.fatalities), el("td", {}, e.review_status || ""))));
-  if (!data.items.length) tbody.append(el("tr", {}, el("td", { colspan: 10, class: "muted" }, "No events match these filters.")));
+    el("td", { class: "num" }, deaths(e)), el("td", { class: "num" }, sourcesCell(e)), el("td", {}, e.review_status || ""))));
+  if (!data.items.length) tbody.append(el("tr", {}, el("td", { colspan: 11, class: "muted" }, "No events match these filters.")));
+  document.getElementById("table-title").textContent = reportsView() ? "Reports" : "Incidents";
   const pages = Math.max(1, Math.ceil((data.total || 0) / state.perPage));
-  document.getElementById("total").textContent = `${(data.total || 0).toLocaleString()} events`;
+  document.getElementById("total").textContent = `${(data.total || 0).toLocaleString()} events` +
+    (reportsView() ? " (one row per report)" : " (incidents, each merged across its reports)");
   document.getElementById("pageno").textContent = `page ${state.page} of ${pages}`;
   document.getElementById("prev").disabled = state.page <= 1;
   document.getElementById("next").disabled = state.page >= pages;
@@ -198,7 +216,8 @@ function setupMap() {
     if (!d) { tip.hidden = true; return; }
     const ev = d.events[0];
     tip.textContent = d.events.length > 1 ? `${d.events.length} events — click to zoom in`
-      : `${ev.event_date || "?"} · ${ev.sub_event_type} · ${ev.location || ""}, ${ev.country || ""} · ${ev.fatalities} killed`;
+      : `${ev.event_date || "?"} · ${ev.sub_event_type} · ${ev.location || ""}, ${ev.country || ""} · ${deaths(ev)} killed` +
+        (ev.number_of_sources !== undefined ? ` · ${ev.number_of_sources} source${ev.number_of_sources === 1 ? "" : "s"}` : "");
     const rect = c.parentElement.getBoundingClientRect();
     tip.style.left = `${e.clientX - rect.left + 12}px`; tip.style.top = `${e.clientY - rect.top + 12}px`; tip.hidden = false;
   });
@@ -276,8 +295,11 @@ async function main() {
   loadUrl();
   setupMap();
   const [facets, meta] = await Promise.all([getJSON("/api/facets"), getJSON("/api/meta")]);
+  const c = meta.counts;
   document.getElementById("summary").textContent =
-    `${meta.counts.events.toLocaleString()} events · ${meta.counts.documents.toLocaleString()} reports · ${meta.counts.claims.toLocaleString()} claims`;
+    `${(c.incidents ?? 0).toLocaleString()} incidents from ${c.events.toLocaleString()} reported events in ` +
+    `${c.documents.toLocaleString()} documents · ${c.claims.toLocaleString()} claims` +
+    (c.unmerged ? ` · ${c.unmerged.toLocaleString()} reports not merged yet (warlog merge)` : "");
   const sel = document.getElementById("f-country");
   facets.countries.forEach(c => sel.append(el("option", { value: c }, c)));
   state.types = facets.event_types;

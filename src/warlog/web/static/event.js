@@ -1,7 +1,8 @@
-// One event: its fields, every source text with the evidence highlighted, review and audit log.
+// One event -- an incident merged across its reports, or one report's event: its fields, every
+// source text with the evidence highlighted, the field history, analysts' values, review and audit log.
 "use strict";
 const eventId = decodeURIComponent(location.pathname.split("/").pop());
-const EDITABLE = ["event_date", "time_precision", "event_type", "sub_event_type", "disorder_type", "actor1", "assoc_actor_1",
+let EDITABLE = ["event_date", "time_precision", "event_type", "sub_event_type", "disorder_type", "actor1", "assoc_actor_1",
   "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "civilian_targeting", "country", "iso3", "admin1", "admin2",
   "location", "latitude", "longitude", "geo_precision", "fatalities", "fatalities_low", "fatalities_high",
   "fatalities_qualifier", "injured", "captured", "reported_by"];
@@ -27,32 +28,58 @@ function highlighted(text, spans) {
   return out;
 }
 
+function said(r) {  // what one report said, in a line
+  if (!r) return "";
+  const toll = r.fatalities_qualifier && r.fatalities_qualifier !== "exact" ? `${r.fatalities_qualifier} ${r.fatalities}` : r.fatalities;
+  return [r.event_date || "undated", r.location, r.sub_event_type, [r.actor1, r.actor2].filter(Boolean).join(" v "),
+    `${toll} killed`].filter(Boolean).join(" · ");
+}
+
+function link(href, text) { return el("a", { href }, text); }
+
 function show(d) {
   const e = d.event;
+  const incident = d.kind === "incident";
+  if ((d.editable || []).length) fillEditable(d.editable);
   document.title = `warlog · ${e.sub_event_type} · ${e.location || e.country || e.event_id}`;
-  document.getElementById("title").textContent = `${e.sub_event_type} — ${e.location || "?"}, ${e.country || "?"} (${e.event_date || "undated"})`;
+  document.getElementById("title").textContent = `${incident ? "Incident" : "Report"}: ${e.sub_event_type} — ${e.location || "?"}, ${e.country || "?"} (${e.event_date || "undated"})`;
   const status = e.review_status || "unreviewed";
+  const n = e.number_of_sources;
   document.getElementById("status-line").replaceChildren(
     el("span", { class: `status ${status}`, id: "review-status" }, status), " ",
     el("span", { class: "muted" }, `${e.event_id} · confidence ${e.confidence}`),
+    incident ? el("span", { class: "muted", id: "sources-line" },
+      ` · ${n} source${n === 1 ? "" : "s"}, first reported ${e.first_reported || "?"}, latest ${e.latest_reported || "?"}`) : "",
+    !incident && d.merged_id ? el("span", { class: "muted" }, " · one report of ", link(`/events/${encodeURIComponent(d.merged_id)}`, "this incident")) : "",
     (e.edited_fields || []).length ? el("span", { class: "muted" }, ` · edited: ${e.edited_fields.join(", ")}`) : "");
   const edited = new Set(e.edited_fields || []);
-  document.querySelector("#fields tbody").replaceChildren(...EDITABLE.concat(["doc_id"]).map(k =>
+  const info = incident ? ["number_of_sources", "first_reported", "latest_reported", "outlets", "sources"] : ["doc_id"];
+  const shown = v => v === null || v === undefined ? "" : Array.isArray(v) ? v.join(", ") : v;
+  document.querySelector("#fields tbody").replaceChildren(...EDITABLE.concat(info).map(k =>
     el("tr", { "data-field": k }, el("th", {}, k),
-      el("td", { class: edited.has(k) ? "edited" : null, id: `field-${k}` }, e[k] === null || e[k] === undefined ? "" : e[k]))));
+      el("td", { class: edited.has(k) ? "edited" : null, id: `field-${k}` }, shown(e[k])))));
   const sources = document.getElementById("sources");
-  sources.replaceChildren(...d.sources.map(s => el("div", { class: "doc" },
+  sources.replaceChildren(...d.sources.map(s => el("div", { class: "doc", "data-doc": s.document.id },
     el("h3", {}, s.document.title || s.document.id),
     el("div", { class: "muted" }, [s.document.source, s.document.published, s.document.url, s.document.origin].filter(Boolean).join(" · ")),
+    s.report ? el("div", { class: "said" }, "This report: ", said(s.report), " · ",
+      s.event_id && s.event_id !== e.event_id ? link(`/events/${encodeURIComponent(s.event_id)}`, "its event") : "this event") : null,
     highlighted(s.document.text, s.evidence))));
   if (!d.sources.length) sources.append(el("p", { class: "muted" }, "The source document is not stored."));
   document.querySelector("#history tbody").replaceChildren(...d.history.map(h => el("tr", {},
     el("td", {}, (h.at || "").replace("T", " ").slice(0, 19)), el("td", {}, h.who), el("td", {}, h.action),
     el("td", {}, h.field || ""), el("td", {}, JSON.stringify(h.old)), el("td", {}, JSON.stringify(h.new)), el("td", {}, h.note || ""))));
   if (!d.history.length) document.querySelector("#history tbody").append(el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No analyst has touched this event.")));
+  const ov = document.querySelector("#overrides tbody");
+  ov.replaceChildren(...(d.overrides || []).map(o => el("tr", { "data-field": o.field }, el("td", {}, o.field),
+    el("td", {}, JSON.stringify(o.value)), el("td", {}, JSON.stringify(o.machine_value)), el("td", {}, o.by),
+    el("td", {}, (o.at || "").replace("T", " ").slice(0, 19)))));
+  if (!(d.overrides || []).length) ov.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, "None: every value is the machine's.")));
   const fh = document.querySelector("#field-history tbody");
-  fh.replaceChildren(...(d.field_history || []).map(r => el("tr", {}, el("td", {}, JSON.stringify(r)))));
-  if (!(d.field_history || []).length) fh.append(el("tr", {}, el("td", { class: "muted" }, "No machine-side history recorded.")));
+  fh.replaceChildren(...(d.field_history || []).map(r => el("tr", {}, el("td", {}, r.field), el("td", {}, JSON.stringify(r.value)),
+    el("td", {}, r.doc_id || ""), el("td", {}, r.reported || ""), el("td", {}, (r.recorded_at || "").replace("T", " ").slice(0, 19)))));
+  if (!(d.field_history || []).length) fh.append(el("tr", {}, el("td", { colspan: 5, class: "muted" },
+    incident ? "One report so far: no field has changed." : "A report's own values have no history.")));
   document.body.dataset.state = "ready";
 }
 
@@ -77,19 +104,27 @@ async function write(method, url, body) {
   }
 }
 
+function fillEditable(fields) {  // the fields this kind of event lets an analyst edit
+  const sel = document.getElementById("edit-field");
+  if (sel.options.length && sel.dataset.fields === fields.join(",")) return;
+  const chosen = sel.value || "fatalities";
+  EDITABLE = fields;
+  sel.replaceChildren(...fields.map(f => el("option", { value: f }, f)));
+  sel.dataset.fields = fields.join(",");
+  sel.value = fields.includes(chosen) ? chosen : fields[0];
+}
+
 function setup() {
   const back = new URLSearchParams(location.search).get("back");
   if (back) document.getElementById("back").href = `/${back}`;
   document.getElementById("token").value = localStorage.getItem("warlog-token") || "";
-  const sel = document.getElementById("edit-field");
-  EDITABLE.forEach(f => sel.append(el("option", { value: f }, f)));
-  sel.value = "fatalities";
+  fillEditable(EDITABLE);
   for (const action of ["accept", "reject", "reopen"]) {
     document.getElementById(action).onclick = () => write("POST", `/api/events/${encodeURIComponent(eventId)}/review`, { action });
   }
   document.getElementById("edit-form").addEventListener("submit", ev => {
     ev.preventDefault();
-    const field = sel.value;
+    const field = document.getElementById("edit-field").value;
     let value = document.getElementById("edit-value").value.trim();
     if (value === "") value = null; else if (NUMERIC.has(field) && !Number.isNaN(Number(value))) value = Number(value);
     const note = document.getElementById("edit-note").value.trim() || null;
