@@ -175,6 +175,9 @@ _INSTITUTION_WORDS = {"parish", "county", "fire", "police", "department", "sheri
                       "hospital", "university", "college", "district", "city", "township", "office", "airport",
                       "army", "brigade", "battalion", "regiment", "division", "corps", "ministry", "municipality"}
 _ADJ_END = re.compile(r"(?:an|ian|ese|ish|ic|i)$")  # "American", "Chinese", "British", "Iraqi": adjectives
+_NAME_LABELS = {"PERSON", "ORG", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}
+_PLACE_NOUNS = {"city", "town", "village", "district", "province", "governorate", "township", "municipality",
+                "subdistrict", "county"}
 _CITY_OFFICE = {"council", "hall", "manager", "commission", "commissioners", "police", "schools", "school", "attorney",
                 "clerk", "court", "administrator", "engineer", "planner", "officials", "limits", "board"}
 _MISLABELS = {"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}  # labels the small model puts on places
@@ -279,10 +282,15 @@ class _DocView:
             label = strings[ety]
             if label == "PERSON" and any(t.text in ("'s", "’s") for t in toks[:-1]):
                 continue  # "Gainesville’s Tom Thumb": a place's something, not a person
+            if label in ("PERSON", "ORG") and any(t.text == "," for t in toks[1:-1]):
+                continue  # "(Mirpurkhas, Sindh)" as one organisation: a place and its province
             a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
             ent = _Ent(start, end, label, text[a:b], a, b)
             if len(toks) > 1 and toks[-1].lower_ in _ADMIN_WORDS and ent.label_ not in _PLACE_LABELS:
                 ent.label_ = "GPE"  # "Owerri LGA" taken for a person
+            elif ent.label_ in _NAME_LABELS and end < len(self.toks) and self.toks[end].lower_ in _PLACE_NOUNS \
+                    and self.toks[end].text.islower():
+                ent.label_ = "GPE"  # "in Umerkot city", "Jhudo town": a name followed by what it is
             elif ent.label_ == "PERSON" and any(t.lower_ in _INSTITUTION_WORDS for t in toks[1:]):
                 ent.label_ = "ORG"  # "Rapides Parish Fire (District)" is no one's name
             self.ents.append(ent)
