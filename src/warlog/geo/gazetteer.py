@@ -492,7 +492,7 @@ class Gazetteer:
         self.path = Path(path)
         self.imports = Path(imports) if imports is not None else None
         self._local = threading.local()
-        self._cc_keys: dict[str, list[str]] = {}
+        self._cc_keys: dict[tuple[str, str | None], list[str]] = {}
         self._key_cache: dict[str, tuple[Candidate, ...]] = {}
         self._generation = 0
 
@@ -627,16 +627,22 @@ class Gazetteer:
         out.sort(key=lambda c: -c.population)
         return out
 
-    def country_keys(self, country: str) -> list[str]:
-        keys = self._cc_keys.get(country)
+    def country_keys(self, country: str, initials: str | None = None) -> list[str]:
+        """The name keys of a country, or only those starting with one of `initials` (an index
+        range scan per letter: a few hundred keys rather than the whole country)."""
+        cache_key = (country, initials)
+        keys = self._cc_keys.get(cache_key)
         if keys is None:
-            rows = self._rows("SELECT DISTINCT key FROM {db}.names WHERE country = ?", (country,))
-            keys = [r[0] for r in rows]
-            if len(self._dbs()) > 1:
-                keys = list(dict.fromkeys(keys))
-            if len(self._cc_keys) >= 48:
+            if initials is None:
+                rows = self._rows("SELECT DISTINCT key FROM {db}.names WHERE country = ?", (country,))
+            else:
+                rows = [r for ch in initials for r in self._rows(
+                    "SELECT DISTINCT key FROM {db}.names WHERE country = ? AND key >= ? AND key < ?",
+                    (country, ch, chr(ord(ch) + 1)))]
+            keys = list(dict.fromkeys(r[0] for r in rows))
+            if len(self._cc_keys) >= 512:
                 self._cc_keys.pop(next(iter(self._cc_keys)))  # the oldest
-            self._cc_keys[country] = keys
+            self._cc_keys[cache_key] = keys
         return keys
 
     def fuzzy_candidates(self, name: str, country: str | None = None, limit: int = 20,
@@ -647,7 +653,7 @@ class Gazetteer:
         if not key:
             return []
         if country:
-            choices = self.country_keys(country)
+            choices = self.country_keys(country, _initials(key[0]))
         else:
             # same first two letters: an index range scan, a few thousand keys at most
             lo = key[:2]
@@ -738,6 +744,19 @@ class Gazetteer:
 
 
 _KIND_BONUS = {"country": 3.0, "admin1": 1.5, "continent": 3.0, "region": 1.0, "camp": 0.5, "crossing": 0.5}
+
+
+# first letters that transliterations swap ("Idlib"/"Edlib", "Qamishli"/"Kamishli", "Jisr"/"Gisr")
+_INITIAL_GROUPS = ("aeiou", "kq", "ck", "jy", "wv")
+
+
+@lru_cache(maxsize=256)
+def _initials(ch: str) -> str:
+    letters = {ch}
+    for g in _INITIAL_GROUPS:
+        if ch in g:
+            letters.update(g)
+    return "".join(sorted(letters))
 
 
 def _rank(c: Candidate) -> float:

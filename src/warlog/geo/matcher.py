@@ -260,13 +260,17 @@ class _DocView:
 
     def __init__(self, doc) -> None:
         # one C call for every token attribute: reading them token by token costs more than matching
-        text = self.text = doc.text
         strings = doc.vocab.strings
         cols = doc.to_array(_ATTRS).tolist()
         toks = self.toks = []
+        parts: list[str] = []
         for i, (orth, lower, space, pos, stop, sent, num, idx, alpha, _iob, _ety) in enumerate(cols):
-            toks.append(_Tok(i, strings[orth], strings[lower], " " if space else "", _POS_NAMES.get(pos, ""),
+            word = strings[orth]
+            ws = " " if space else ""
+            parts.append(word + ws)
+            toks.append(_Tok(i, word, strings[lower], ws, _POS_NAMES.get(pos, ""),
                              bool(stop), sent == 1 or i == 0, bool(num), idx, bool(alpha), self))
+        text = self.text = "".join(parts)  # Doc.text walks the tokens again
         spans: list[tuple[int, int, int]] = []
         for i, row in enumerate(cols):
             iob, ety = row[9], row[10]
@@ -335,7 +339,16 @@ def _cap_word(t: str, like_num: bool) -> bool:
     """A word that can be (part of) a name: capitalised, name characters, some letter."""
     if not t or not t[0].isupper() or like_num:
         return False
-    return bool(_NAME_CHARS.match(t)) and any(ch.isalpha() for ch in t)
+    known = _CAP_WORDS.get(t)
+    if known is None:
+        known = bool(_NAME_CHARS.match(t)) and any(ch.isalpha() for ch in t)
+        if len(_CAP_WORDS) > 200_000:
+            _CAP_WORDS.clear()
+        _CAP_WORDS[t] = known
+    return known
+
+
+_CAP_WORDS: dict[str, bool] = {}
 
 
 def _is_connector(tok) -> bool:
