@@ -790,8 +790,11 @@ class PlaceMatcher:
         labels = {ent_label[k] for k in range(s, t)}
         if labels & _NOT_PLACE_LABELS:
             # "near Svitlodarsk" tagged PRODUCT: a place of the country in focus after a locative word
-            if labels - _MISLABELS - {None} or not (s > 0 and doc[s - 1].lower_ in _LOCATIVE):
+            if labels - _MISLABELS - {"DATE"} - {None} or not (s > 0 and doc[s - 1].lower_ in _LOCATIVE):
                 return []
+            if "DATE" in labels and any(doc[k].lower_ in _MONTHS_DAYS or not doc[k].is_alpha or not doc[k].cap
+                                        for k in range(s, t)):
+                return []  # "in May": a date; "in Dahuk" tagged DATE: a place
             return [c for c in cs if c.country in focus and c.kind != "country"
                     and (c.primary or c.population >= 5000 or c.source in ("curated", "imported"))]
         single = t - s == 1
@@ -835,11 +838,13 @@ class PlaceMatcher:
             if e is not None and e.start == s and e.end == t and self._place_context(doc, s):
                 in_org = False
 
+        named_so = any(c.primary and c.kind == "town" for c in cs)  # a town whose own name this is
+
         def strong(c: Candidate) -> bool:
             if c.kind in ("country", "continent"):
                 return True
             if c.kind == "admin1":
-                return c.primary or c.source == "curated" or not single
+                return c.primary or c.source == "curated" or not single or c.country in focus
             if c.source == "curated":
                 # a curated village abroad is not a one-word name in someone else's news ("Mayer")
                 return not single or c.kind not in ("town", "spot", "landmark", "camp") or c.country in focus
@@ -854,7 +859,8 @@ class PlaceMatcher:
                     return c.primary and (c.population >= 100_000 or (
                         self._local_us and c.country == "US" and c.population >= 5000))
                 return (c.primary and c.population >= 15_000) or \
-                    (infocus and c.primary and (c.population > 0 or c.source == "imported"))
+                    (infocus and c.primary and (c.population > 0 or c.source == "imported")) or \
+                    (infocus and c.population >= 50_000 and not named_so)  # "Dahuk" for Dihok, in focus
             return c.primary or c.population >= 1000 or infocus
 
         keep = [c for c in cs if strong(c)]
