@@ -636,11 +636,9 @@ def _connect(db: Path) -> sqlite3.Connection:
 def _builtin_admin1_names() -> dict[tuple[str, str], str]:
     """(country, GeoNames admin1 code) -> the built-in gazetteer's admin1 name."""
     try:
-        from .gazetteer import default_path
+        from .gazetteer import build
 
-        p = default_path()
-        if not p.exists():
-            return {}
+        p = build()  # compiled now if this version's file is not there yet
         con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
         try:
             return {(cc, code): name for cc, code, name in con.execute("SELECT country, code, name FROM admin1_codes")}
