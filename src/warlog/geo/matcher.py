@@ -311,6 +311,15 @@ class _DocView:
         return iter(self.toks)
 
 
+# state abbreviations that reports filed under these countries write in brackets or after a comma
+_REGION_ABBR = {
+    "IN": {"UP": "Uttar Pradesh", "MP": "Madhya Pradesh", "HP": "Himachal Pradesh", "TS": "Telangana",
+           "AP": "Andhra Pradesh", "WB": "West Bengal", "J&K": "Jammu and Kashmir", "JK": "Jammu and Kashmir"},
+    "PK": {"KP": "Khyber Pakhtunkhwa", "KPK": "Khyber Pakhtunkhwa", "AJK": "Azad Kashmir",
+           "GB": "Gilgit-Baltistan", "ICT": "Islamabad"},
+}
+_NAME_OPENERS = {"downtown", "uptown", "midtown", "central", "greater", "old", "north", "south", "east", "west",
+                 "northern", "southern", "eastern", "western", "rural", "metro", "suburban"}
 _NAME_LINKS = {"de", "del", "della", "do", "da", "dos", "das", "di", "du", "des", "sub", "sur", "la", "las", "los",
                "el", "le"}
 
@@ -325,6 +334,13 @@ def _fragment(doc, s: int, t: int, cs) -> bool:
         k += 1
     if k > t and k < len(doc) and _is_cap(doc[k]):
         return True
+    if t - s == 1 and s > 1:
+        # "Nagar" of "Tilak Nagar", "Tovar" of "Colonia Tovar": a small town's name closing a longer one
+        p = doc[s - 1]
+        if p.cap and p.pos_ == "PROPN" and not p.is_sent_start and p.whitespace_ and p.lower_ not in _NAME_OPENERS and \
+                doc[s - 2].text not in ("(", ",", '"', "“") and \
+                all(c.kind == "town" and c.population < 100_000 for c in cs):
+            return True
     k = s - 1  # ... or its tail: "Cerritos" of "San Juan de los Cerritos"
     while k >= 0 and s - k <= 3 and doc[k].lower_ in _NAME_LINKS and doc[k].text.islower():
         k -= 1
@@ -477,6 +493,8 @@ class PlaceMatcher:
         for e in doc.ents:
             if e.label_ == "NORP":
                 cc = self._demonyms.get(normalise_name(e.text))
+                if cc and e.end < n and doc[e.end].lower_ in _ADMIN_WORDS | {"zone"}:
+                    cc = None  # "Somali region", "Afar Region": a province named like a people
                 if cc:
                     demo.append(self._demonym(e.start_char, e.end_char, e.text, cc))
                     focus[cc] += 1.0
@@ -489,6 +507,8 @@ class PlaceMatcher:
                 all(doc[k].lower_ == "the" for k in range(ent_of[tok.i].start, tok.i))
             if not demo_tok[tok.i] and tok.text[:1].isupper() and tok.is_alpha and (ent_label[tok.i] is None or org_head):
                 cc = self._demonyms.get(normalise_name(tok.text))
+                if cc and tok.i + 1 < n and doc[tok.i + 1].lower_ in _ADMIN_WORDS | {"zone"}:
+                    cc = None
                 if cc and (tok.i + 1 >= n or not _is_cap(doc[tok.i + 1]) or tok.pos_ == "ADJ"
                            or (org_head and _ADJ_END.search(tok.lower_))):
                     demo.append(self._demonym(tok.idx, tok.idx + len(tok.text), tok.text, cc))
@@ -530,6 +550,19 @@ class PlaceMatcher:
                 keys.add(self._key(doc[s2:t - 1]))
             if len(words) > 2 and words[0] in _ADMIN_WORDS | _TOWN_WORDS and words[1] == "of":
                 keys.add(self._key(doc[s2 + 2:t]))
+        # "(UP)", "Nalgoda, TS": a state's abbreviation in a report filed under its country
+        abbr = _REGION_ABBR.get(hint or "", {})
+        abbr_items = [(tok.i, abbr[tok.text]) for tok in doc if tok.text in abbr and tok.i > 0
+                      and doc[tok.i - 1].text in ("(", ",")]
+        if abbr_items:
+            full = gaz.candidates_for_keys({normalise_name(name) for _, name in abbr_items})
+            for i, name in abbr_items:
+                cs = [c for c in full.get(normalise_name(name), ()) if c.kind == "admin1" and c.country == hint]
+                if cs and not taken[i]:
+                    tok = doc[i]
+                    mentions.append(_Mention(i, i + 1, tok.idx, tok.idx + len(tok.text), tok.text,
+                                             normalise_name(name), "GPE", cs, "admin", single=True))
+                    taken[i] = True
         # people named in full: their single names elsewhere are people too ("Lincoln said")
         person_words = set()
         for e in doc.ents:
