@@ -871,7 +871,8 @@ class PlaceMatcher:
             if e is not None and e.start == s and e.end == t and self._place_context(doc, s):
                 in_org = False
 
-        named_so = any(c.primary and c.kind == "town" for c in cs)  # a town whose own name this is
+        # a town of the country in focus whose own name this is
+        named_so = any(c.primary and c.kind == "town" and c.country in focus for c in cs)
 
         def strong(c: Candidate) -> bool:
             if c.kind in ("country", "continent"):
@@ -889,8 +890,9 @@ class PlaceMatcher:
             if single:
                 if sent_start or in_org:
                     # a US town's own paper opens sentences and names its council with the town
-                    return c.primary and (c.population >= 100_000 or (
-                        self._local_us and c.country == "US" and c.population >= 5000))
+                    return (c.primary and (c.population >= 100_000 or (
+                        self._local_us and c.country == "US" and c.population >= 5000))) or \
+                        (infocus and c.population >= 50_000 and not named_so)  # "(Sirt)" for Sirte
                 return (c.primary and c.population >= 15_000) or \
                     (infocus and c.primary and (c.population > 0 or c.source == "imported")) or \
                     (infocus and c.population >= 50_000 and not named_so)  # "Dahuk" for Dihok, in focus
@@ -1155,6 +1157,14 @@ class PlaceMatcher:
         for i, j in placed_in.items():
             a, b = mentions[i], mentions[j].best
             if a.best is None or a.best.kind != "town" or b is None or mentions[j].text.lower() in _DIRECTIONS:
+                continue
+            if b.kind == "town" and b.country == a.best.country and a.margin <= 3.0 and \
+                    haversine_km(a.best.lat, a.best.lon, b.lat, b.lon) > 50 and \
+                    [w.lower_ for w in doc[a.end_tok:mentions[j].start_tok]] == ["in"]:
+                # "the prison of Rass Al Ain in Fes": a quarter or site of Fes, not the town of that
+                # name 250 km away
+                a.best = a.top = None
+                a.margin = 0.0
                 continue
             listed = j + 1 < len(mentions) and [w.lower_ for w in doc[mentions[j].end_tok:mentions[j + 1].start_tok]] \
                 in ([","], ["and"], ["or"], [",", "and"])
