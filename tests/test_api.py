@@ -1,8 +1,6 @@
 """The HTTP API in process: filters, sorting, pages, stats, claims, documents, review, access, bad requests."""
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -16,28 +14,16 @@ from warlog.auth import create_token
 from warlog.records import Claim, Document, Extraction, Span
 from warlog.store import Store, events
 
+from conftest import open_test_store
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        s = Store(f"sqlite:///{tmp_path / 'api.db'}")
-        cleanup = None
-    else:  # the same tests on PostgreSQL, where one is given
-        url = os.environ.get("WARLOG_TEST_PG_URL")
-        if not url:
-            pytest.skip("set WARLOG_TEST_PG_URL to run the API tests on PostgreSQL too")
-        from sqlalchemy import create_engine, text
+    with open_test_store(request.param, tmp_path, "api") as s:
+        yield from _filled(s)
 
-        schema = f"warlog_api_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        s = Store(f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}")
 
-        def cleanup():
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+def _filled(s):
     for x in demo.extractions(120, seed=3):
         s.save_extraction(x)
     doc = Document(id="claims-doc", text="Since January, 1,200 people have been killed in the province, the UN said.",
@@ -45,9 +31,6 @@ def store(request, tmp_path: Path):
     s.save_extraction(Extraction(document=doc, claims=[Claim(doc_id=doc.id, kind="tally", what="killed", value=1200,
                                                              where=["Idlib"], evidence=[Span(start=0, end=60, text=doc.text[:60])])]))
     yield s
-    s.close()
-    if cleanup:
-        cleanup()
 
 
 @pytest.fixture()

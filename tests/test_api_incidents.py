@@ -20,37 +20,19 @@ from warlog.auth import create_token
 from warlog.dedup import merge_pending
 from warlog.store import Store, audit_log, event_overrides, events, merged_events
 
+from conftest import open_test_store
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path: Path):
-    cleanup = None
-    if request.param == "sqlite":
-        s = Store(f"sqlite:///{tmp_path / 'incidents.db'}")
-    else:  # the same tests on PostgreSQL, where one is given
-        import os
-        import uuid
+    with open_test_store(request.param, tmp_path, "incidents") as s:
+        yield from _filled(s)
 
-        from sqlalchemy import create_engine, text
 
-        url = os.environ.get("WARLOG_TEST_PG_URL")
-        if not url:
-            pytest.skip("set WARLOG_TEST_PG_URL to run the incident tests on PostgreSQL too")
-        schema = f"warlog_inc_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        s = Store(f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}")
-
-        def cleanup():
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+def _filled(s):
     for x in demo.extractions(40, seed=4):
         s.save_extraction(x)
     yield s
-    s.close()
-    if cleanup:
-        cleanup()
 
 
 @pytest.fixture()
