@@ -421,7 +421,7 @@ class Extractor:
 
         def rank(p) -> tuple:
             specific = 0 if p.place.feature_class == "P" or p.place.feature_class in ("S", "R", "L") and not p.is_admin1 else 1
-            return (specific, aside(p), p.start)
+            return (aside(p), specific, p.start)
         best = min(candidates, key=rank)
         fclass = best.place.feature_class
         if best.is_country or best.is_admin1 or fclass in ("A", "L"):

@@ -394,6 +394,7 @@ class _Mention:
     top: Candidate | None = None  # the best before an area gave way to its seat town
     best: Candidate | None = None
     margin: float = 0.0
+    loose: bool = False  # candidates found by a looser spelling, not by the name itself
 
 
 def _want_admin(c: Candidate) -> bool:
@@ -728,6 +729,7 @@ class PlaceMatcher:
                     best_score = max(sc for _, sc in fz)
                     found = [c for c, sc in fz if sc == best_score]
             m.cands = found
+            m.loose = bool(found)
 
         # one name, one set of readings: "Dublin" at a sentence start kept only its capital's reading,
         # while the recogniser's "Dublin" elsewhere in the text keeps every town so named
@@ -1152,6 +1154,15 @@ class PlaceMatcher:
                         if self._inside(a.best, c2):
                             b.scores[c2.id] = b.scores.get(c2.id, 0.0) + 3.0
                     pick(b)
+        # a name matched only by a looser spelling ("Chenpur" ~ Chainpur) must lie in a province the
+        # text names, when it names one of that country ("Chenpur village (Khargone, Madhya Pradesh)")
+        named_admin1 = [m.best for m in mentions if m.best is not None and m.best.kind == "admin1"]
+        for m in mentions:
+            if m.loose and m.best is not None and m.best.kind == "town":
+                same = [a for a in named_admin1 if a.country == m.best.country]
+                if same and not any(self._inside(m.best, a) for a in same):
+                    m.best = m.top = None
+                    m.margin = 0.0
         # "Stroud, Ontario": no Stroud the gazetteer knows lies in Ontario, and the one in England
         # is not what the text means; better no point than one in another country
         for i, j in placed_in.items():
