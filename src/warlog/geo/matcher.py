@@ -1167,7 +1167,18 @@ class PlaceMatcher:
         # is not what the text means; better no point than one in another country
         for i, j in placed_in.items():
             a, b = mentions[i], mentions[j].best
-            if a.best is None or a.best.kind != "town" or b is None or mentions[j].text.lower() in _DIRECTIONS:
+            if a.best is None or a.best.kind not in ("town", "admin2") or b is None or \
+                    mentions[j].text.lower() in _DIRECTIONS:
+                continue
+            if b.kind == "admin1" and b.country == a.best.country and a.best.population < 50_000 and \
+                    not self._inside(a.best, b) and haversine_km(a.best.lat, a.best.lon, b.lat, b.lon) > 100 and \
+                    not any(self._inside(c, b) for c in a.cands):
+                # "in Castilla, Piura", "Tuzlucayir neighborhood of Mamak, Ankara": the small place of
+                # that name elsewhere in the country is not it; the province carries the event
+                a.best = a.top = None
+                a.margin = 0.0
+                continue
+            if a.best.kind != "town":
                 continue
             if b.kind == "town" and b.country == a.best.country and a.margin <= 3.0 and \
                     haversine_km(a.best.lat, a.best.lon, b.lat, b.lon) > 50 and \
