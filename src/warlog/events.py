@@ -141,6 +141,9 @@ class Sentence:
 _PLACE_ASIDE_BEFORE = re.compile(
     r"(?:\b(?:from|residents of|natives? of|people of|hailing from|originally from)\s+(?:the\s+)?)$", re.I)
 
+# "coming from Ad Dali, Abyan and Yafai": every place of a list after "from"
+_FROM_LIST = re.compile(r"\bfrom\s+[A-Z][^.;:()]{0,50}(?:,|\band|\bor)\s+(?:the\s+)?$")
+
 
 @dataclass
 class Incident:
@@ -415,7 +418,9 @@ class Extractor:
                 return 0
             before = s.text[max(0, p.start - s.start - 30):p.start - s.start]
             after = s.text[p.end - s.start:p.end - s.start + 3]
-            if _PLACE_ASIDE_BEFORE.search(before) or after.startswith(("-", "–")) or before.endswith(("-", "–")):
+            wide = s.text[max(0, p.start - s.start - 70):p.start - s.start]
+            if _PLACE_ASIDE_BEFORE.search(before) or _FROM_LIST.search(wide) or after.startswith(("-", "–")) \
+                    or before.endswith(("-", "–")):
                 return 1
             return 0
 

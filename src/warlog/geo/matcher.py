@@ -66,7 +66,7 @@ def road_between(a: Place, b: Place) -> Place:
 # ----------------------------------------------------------------------------- word lists
 
 _ARTICLES = {"al", "el", "as", "ad", "ar", "ash", "at", "az", "an", "ez", "es", "ed", "er", "et", "adh", "ath"}
-_CONNECT = _ARTICLES | {"de", "del", "la", "le", "du", "des", "da", "do", "dos", "das", "of", "bin", "ibn",
+_CONNECT = _ARTICLES | {"de", "del", "la", "le", "du", "des", "da", "do", "dos", "das", "of", "bin", "ibn", "e",
                         "ben", "bani", "beni", "abu", "umm", "al-", "el-", "upon", "on", "sur", "am", "im",
                         "en", "y", "i", "the"}
 _ADMIN_WORDS = {"province", "governorate", "state", "region", "oblast", "prefecture", "department", "lga", "commune",
@@ -834,6 +834,11 @@ class PlaceMatcher:
                     and (c.primary or c.population >= 5000 or c.source in ("curated", "imported"))]
         single = t - s == 1
         tok = doc[s]
+        if single and tok.text.isupper() and len(tok.text) <= 3 and tok.text not in _STATE_ABBR and \
+                all(c.kind == "town" and c.population < 100_000 for c in cs):
+            return []  # "SAD leaders": an acronym, not the village of Sad
+        if "ORG" in labels and all(c.kind == "continent" for c in cs):
+            return []  # "Philippine Span Asia Carrier Corporation"
         if single and tok.text in _STATE_ABBR:
             if tok.text in _STATE_ABBR_RISKY and not (s > 0 and doc[s - 1].text == ","):
                 return []
@@ -1170,9 +1175,11 @@ class PlaceMatcher:
             if a.best is None or a.best.kind not in ("town", "admin2") or b is None or \
                     mentions[j].text.lower() in _DIRECTIONS:
                 continue
-            if b.kind == "admin1" and b.country == a.best.country and a.best.population < 50_000 and \
-                    not self._inside(a.best, b) and haversine_km(a.best.lat, a.best.lon, b.lat, b.lon) > 100 and \
-                    not any(self._inside(c, b) for c in a.cands):
+            provinces = [x for x in (mentions[k].best for k in contains.get(i, [j])) if x is not None
+                         and x.kind == "admin1" and x.country == a.best.country]
+            if provinces and a.best.population < 50_000 and all(
+                    not self._inside(a.best, p) and haversine_km(a.best.lat, a.best.lon, p.lat, p.lon) > 100
+                    and not any(self._inside(c, p) for c in a.cands) for p in provinces):
                 # "in Castilla, Piura", "Tuzlucayir neighborhood of Mamak, Ankara": the small place of
                 # that name elsewhere in the country is not it; the province carries the event
                 a.best = a.top = None
