@@ -431,38 +431,29 @@ class PlaceMatcher:
     def _ngrams(self, doc, blocked: list[bool]) -> list[tuple[int, int]]:
         """(start_tok, end_tok) of capitalised n-grams (≤ 4 capitalised words), not in blocked tokens."""
         spans: list[tuple[int, int]] = []
-        n = len(doc)
-        i = 0
-        while i < n:
-            tok = doc[i]
-            starts_art = (tok.lower_ in _ARTICLES and i + 2 < n and doc[i + 1].text in ("-", "‐", "‑")
-                          and _is_cap(doc[i + 2]))
-            if blocked[i] or not (_is_cap(tok) or starts_art):
-                i += 1
+        toks = doc.toks
+        n = len(toks)
+        for i in range(n):
+            tok = toks[i]
+            if blocked[i]:
+                continue
+            starts_art = not tok.cap and tok.lower_ in _ARTICLES and i + 2 < n and \
+                toks[i + 1].text in ("-", "‐", "‑") and toks[i + 2].cap
+            if not (tok.cap or starts_art):
                 continue
             # extend a run of capitalised words and connectors
             j = i
             caps = 0
-            last_cap_end = None
-            run_spans = []
             while j < n and not blocked[j] and j - i < 10:
-                t = doc[j]
-                if _is_cap(t):
+                t = toks[j]
+                if t.cap:
                     caps += 1
                     if caps > 4:
                         break
-                    last_cap_end = j + 1
-                    run_spans.append(last_cap_end)
-                elif _is_connector(t) or (j == i and starts_art):
-                    pass
-                else:
+                    spans.append((i, j + 1))
+                elif not (_is_connector(t) or (j == i and starts_art)):
                     break
-                if t.whitespace_ and j + 1 < n and doc[j + 1].text in ("-",) and not doc[j + 1].whitespace_:
-                    pass
                 j += 1
-            for e in run_spans:
-                spans.append((i, e))
-            i += 1
         return spans
 
     def __call__(self, doc, country_hint: str | None = None) -> list[ResolvedMention]:
