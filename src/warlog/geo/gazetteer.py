@@ -36,7 +36,7 @@ from typing import Iterable, Iterator
 
 from warlog.records import Place
 
-from .names import NAME_RULES_VERSION, is_arabic, is_latin, normalise_name, skeleton, skeleton_of_key
+from .names import NAME_RULES_VERSION, is_arabic, is_latin, normalise_name, skeleton, skeleton_of_key, without_links
 
 __all__ = [
     "Gazetteer", "default_gazetteer", "build_gazetteer", "default_path", "CuratedPlacesError",
@@ -419,6 +419,10 @@ def build_gazetteer(path: Path | str, curated: Path | str | None = None) -> Path
                         continue
                     seen.add(key)
                     yield key, skeleton_of_key(key), idx, cc, prim
+                    bare = without_links(key)
+                    if bare != key and bare not in seen:
+                        seen.add(bare)
+                        yield bare, skeleton_of_key(bare), idx, cc, 0
 
         con.executemany("INSERT INTO names VALUES (?,?,?,?,?)", name_rows())
         con.executescript(

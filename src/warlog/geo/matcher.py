@@ -26,7 +26,7 @@ from warlog.records import Place
 
 from .countries import demonyms
 from .gazetteer import Candidate, Gazetteer, default_gazetteer, haversine_km
-from .names import normalise_name, skeleton, skeleton_of_key
+from .names import normalise_name, skeleton, skeleton_of_key, without_links
 
 __all__ = ["ResolvedMention", "find_place_mentions", "road_between", "PlaceMatcher"]
 
@@ -531,6 +531,7 @@ class PlaceMatcher:
                 continue
             ner_items.append((s, t, e.label_))
             keys.add(self._key(doc[s:t]))
+            keys.add(without_links(self._key(doc[s:t])))
             s2 = s
             while s2 < t - 1 and doc[s2].lower_ in _LEADING_DROP:
                 s2 += 1
@@ -563,17 +564,25 @@ class PlaceMatcher:
                 person_words.add(doc[e.end - 1].text)
         ngram_spans = self._ngrams(doc, demo_tok)
         ngram_keys = {}
+        unlinked: dict[tuple[int, int], str] = {}
         for s, t in ngram_spans:
             k = self._key(doc[s:t])
             ngram_keys[(s, t)] = k
             keys.add(k)
+            k2 = without_links(k)
+            if k2 != k:
+                unlinked[(s, t)] = k2
+                keys.add(k2)
         cands = gaz.candidates_for_keys(keys)
+        for st, k2 in unlinked.items():  # "San Andres de Tuxtla" for San Andrés Tuxtla
+            if not cands.get(ngram_keys[st]) and cands.get(k2):
+                ngram_keys[st] = k2
 
         for s, t, label in ner_items:
             span = doc[s:t]
             key = self._key(span)
             want = None
-            cs = cands.get(key, [])
+            cs = cands.get(key, []) or cands.get(without_links(key), [])
             if not cs:
                 s2 = s
                 while s2 < t - 1 and doc[s2].lower_ in _LEADING_DROP:

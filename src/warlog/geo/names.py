@@ -190,3 +190,12 @@ def skeleton_of_key(key: str) -> str:
             head = "a"
         parts.append(head + rest)
     return " ".join(_DOUBLE.sub(r"\1", p) for p in parts)
+
+
+_INNER_LINK = re.compile(r"(?<=\w) (?:de la|de los|de las|de|del|da|do|dos|das) (?=\w)")
+
+
+def without_links(key: str) -> str:
+    """A normalised name without the link words inside it: "san andres de tuxtla" and
+    "san francisco de campeche" are also written "San Andres Tuxtla", "San Francisco Campeche"."""
+    return _INNER_LINK.sub(" ", key)
