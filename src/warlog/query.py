@@ -34,7 +34,8 @@ from sqlalchemy import Column, Engine, String, Table, exists, func, literal, or_
 from sqlalchemy.sql import ColumnElement
 
 from warlog.records import Event, Span
-from warlog.store import documents, event_links, event_overrides, event_reviews, events, evidence, merged_events
+from warlog.store import (documents, event_links, event_overrides, event_reviews, events, evidence, in_chunks,
+                          merged_events)
 from warlog.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 
 MAX_PER_PAGE = 500
@@ -313,8 +314,7 @@ def _order(engine: Engine, sort: str, view: View = REPORTS) -> list[Any]:
 def _review_state(conn: Any, ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     overrides: dict[str, dict[str, Any]] = {}
     reviews: dict[str, str] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
+    for chunk in in_chunks(ids):
         for o in conn.execute(select(event_overrides.c.event_id, event_overrides.c.field, event_overrides.c.value)
                               .where(event_overrides.c.event_id.in_(chunk))):
             overrides.setdefault(o.event_id, {})[o.field] = o.value
@@ -324,16 +324,21 @@ def _review_state(conn: Any, ids: Sequence[str]) -> tuple[dict[str, dict[str, An
     return overrides, reviews
 
 
-def rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
-    """Event records for rows of `events`, with evidence, analysts' overrides and review status."""
-    ids = [r["event_id"] for r in rows]
+def _evidence_of(conn: Any, event_ids: Sequence[str]) -> dict[str, list[Span]]:
+    """The evidence spans of these events (report mentions), in their order."""
     spans: dict[str, list[Span]] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
+    for chunk in in_chunks(event_ids):
         q = (select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
              .where(evidence.c.event_id.in_(chunk)).order_by(evidence.c.event_id, evidence.c.ordinal))
         for e in conn.execute(q):
             spans.setdefault(e.event_id, []).append(Span(start=e.start, end=e.end, text=e.text))
+    return spans
+
+
+def rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
+    """Event records for rows of `events`, with evidence, analysts' overrides and review status."""
+    ids = [r["event_id"] for r in rows]
+    spans = _evidence_of(conn, ids)
     overrides, reviews = _review_state(conn, ids) if with_review else ({}, {})
     out: list[Event] = []
     for r in rows:
@@ -355,9 +360,7 @@ def merged_rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool =
     top), its reports in the order they were published, and the evidence of every report."""
     ids = [r["merged_id"] for r in rows]
     members: dict[str, list[Any]] = {}
-    spans: dict[str, list[Span]] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
+    for chunk in in_chunks(ids):
         q = (select(event_links.c.merged_id, events.c.event_id, events.c.doc_id, documents.c.source,
                     documents.c.published)
              .join(events, events.c.event_id == event_links.c.event_id)
@@ -367,13 +370,7 @@ def merged_rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool =
             members.setdefault(m.merged_id, []).append(m)
     for ms in members.values():
         ms.sort(key=lambda m: (m.published is None, str(m.published or ""), m.event_id))
-    mention_ids = [m.event_id for ms in members.values() for m in ms]
-    for i in range(0, len(mention_ids), 500):
-        chunk = mention_ids[i : i + 500]
-        q = (select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
-             .where(evidence.c.event_id.in_(chunk)).order_by(evidence.c.event_id, evidence.c.ordinal))
-        for e in conn.execute(q):
-            spans.setdefault(e.event_id, []).append(Span(start=e.start, end=e.end, text=e.text))
+    spans = _evidence_of(conn, [m.event_id for ms in members.values() for m in ms])
     overrides, reviews = _review_state(conn, ids) if with_review else ({}, {})
     out: list[Event] = []
     for r in rows:
