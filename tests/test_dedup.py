@@ -14,6 +14,8 @@ from warlog.dedup import merge_extractions, merge_pending, merged_events, proven
 from warlog.records import Claim, Document, Event, Extraction, Span
 from warlog.store import Store, event_links, merged_history
 
+from conftest import open_test_store
+
 SUKHNA = dict(country="Syria", admin1="Homs", location="Al-Sukhnah", latitude=34.88, longitude=38.87, geo_precision=1)
 IS_VS_ARMY = dict(actor1="Islamic State (Syria)", inter1=2, actor2="Military Forces of Syria (2000-2024)", inter2=1)
 
@@ -270,30 +272,12 @@ def _count(db: Path, table: str) -> int:
         return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-def test_merging_on_postgresql() -> None:
+def test_merging_on_postgresql(tmp_path: Path) -> None:
     """The same rules on PostgreSQL (WARLOG_TEST_PG_URL), in a schema of its own."""
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    url = os.environ.get("WARLOG_TEST_PG_URL")
-    if not url:
-        pytest.skip("set WARLOG_TEST_PG_URL to test merging on PostgreSQL")
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    s = Store(f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}")
-    try:
+    with open_test_store("postgresql", tmp_path, "merge") as s:
         s.save_extraction(ambush(1, 5, date(2024, 3, 27), "at least"))
         s.save_extraction(ambush(2, 8, date(2024, 3, 28)))
         [ev] = merged_events(s)
         assert (ev["fatalities"], ev["fatalities_low"], ev["fatalities_high"], ev["number_of_sources"]) == (8, 5, 8, 2)
         assert [h["value"] for h in provenance(s, ev["event_id"])["history"] if h["field"] == "fatalities"] == [5, 8]
         assert merge_pending(s)["assigned"] == 0
-    finally:
-        s.close()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
