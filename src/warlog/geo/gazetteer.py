@@ -496,7 +496,7 @@ class Gazetteer:
         self.path = Path(path)
         self.imports = Path(imports) if imports is not None else None
         self._local = threading.local()
-        self._cc_keys: dict[tuple[str, str | None], list[str]] = {}
+        self._cc_keys: dict[tuple[str, str], list[str]] = {}
         self._key_cache: dict[str, tuple[Candidate, ...]] = {}
         self._generation = 0
 
@@ -631,18 +631,15 @@ class Gazetteer:
         out.sort(key=lambda c: -c.population)
         return out
 
-    def country_keys(self, country: str, initials: str | None = None) -> list[str]:
-        """The name keys of a country, or only those starting with one of `initials` (an index
-        range scan per letter: a few hundred keys rather than the whole country)."""
+    def country_keys(self, country: str, initials: str) -> list[str]:
+        """The name keys of a country that start with one of `initials` (an index range scan per
+        letter: a few hundred keys rather than the whole country)."""
         cache_key = (country, initials)
         keys = self._cc_keys.get(cache_key)
         if keys is None:
-            if initials is None:
-                rows = self._rows("SELECT DISTINCT key FROM {db}.names WHERE country = ?", (country,))
-            else:
-                rows = [r for ch in initials for r in self._rows(
-                    "SELECT DISTINCT key FROM {db}.names WHERE country = ? AND key >= ? AND key < ?",
-                    (country, ch, chr(ord(ch) + 1)))]
+            rows = [r for ch in initials for r in self._rows(
+                "SELECT DISTINCT key FROM {db}.names WHERE country = ? AND key >= ? AND key < ?",
+                (country, ch, chr(ord(ch) + 1)))]
             keys = list(dict.fromkeys(r[0] for r in rows))
             if len(self._cc_keys) >= 512:
                 self._cc_keys.pop(next(iter(self._cc_keys)))  # the oldest

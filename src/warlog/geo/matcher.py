@@ -546,7 +546,7 @@ class PlaceMatcher:
         # "(UP)", "Nalgoda, TS": a state's abbreviation in a report filed under its country
         abbr = _REGION_ABBR.get(hint or "", {})
         abbr_items = [(tok.i, abbr[tok.text]) for tok in doc if tok.text in abbr and tok.i > 0
-                      and doc[tok.i - 1].text in ("(", ",")]
+                      and doc[tok.i - 1].text in ("(", ",")] if abbr else []
         if abbr_items:
             full = gaz.candidates_for_keys({normalise_name(name) for _, name in abbr_items})
             for i, name in abbr_items:
@@ -746,7 +746,6 @@ class PlaceMatcher:
                         m.cands = list(widest.cands) + [c for cid, c in union.items()
                                                         if cid not in {x.id for x in widest.cands}]
         named = {cc for cc in (self._top_country(m.cands) for m in mentions) if cc} | {d.country for d in demo}
-        self._local_us = local_us
         self._demo_cc = {d.country for d in demo}
         doc_cc = hint or next((cc for cc, w in focus.most_common(1) if w >= 2.0), None)
         self._zones = [z for z in conflict_zones() if z.country == doc_cc and z.cue.search(doc.text)]
@@ -895,14 +894,15 @@ class PlaceMatcher:
             if hint_cc and c.country != hint_cc and c.country not in focus and c.population < 100_000:
                 return False
             if single:
+                # a large town of the country in focus by an alternate name: "Dahuk", "(Sirt)"
+                if infocus and c.population >= 50_000 and not named_so:
+                    return True
                 if sent_start or in_org:
                     # a US town's own paper opens sentences and names its council with the town
-                    return (c.primary and (c.population >= 100_000 or (
-                        self._local_us and c.country == "US" and c.population >= 5000))) or \
-                        (infocus and c.population >= 50_000 and not named_so)  # "(Sirt)" for Sirte
+                    return c.primary and (c.population >= 100_000 or (
+                        self._local_us and c.country == "US" and c.population >= 5000))
                 return (c.primary and c.population >= 15_000) or \
-                    (infocus and c.primary and (c.population > 0 or c.source == "imported")) or \
-                    (infocus and c.population >= 50_000 and not named_so)  # "Dahuk" for Dihok, in focus
+                    (infocus and c.primary and (c.population > 0 or c.source == "imported"))
             return c.primary or c.population >= 1000 or infocus
 
         keep = [c for c in cs if strong(c)]
