@@ -416,10 +416,9 @@ class Extractor:
             s = sentence_of.get(id(p))
             if s is None:
                 return 0
-            before = s.text[max(0, p.start - s.start - 30):p.start - s.start]
+            before = s.text[max(0, p.start - s.start - 70):p.start - s.start]
             after = s.text[p.end - s.start:p.end - s.start + 3]
-            wide = s.text[max(0, p.start - s.start - 70):p.start - s.start]
-            if _PLACE_ASIDE_BEFORE.search(before) or _FROM_LIST.search(wide) or after.startswith(("-", "–")) \
+            if _PLACE_ASIDE_BEFORE.search(before) or _FROM_LIST.search(before) or after.startswith(("-", "–")) \
                     or before.endswith(("-", "–")):
                 return 1
             return 0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pycountry
 
 from .geo.countries import demonym_country, to_iso2
-from .geo.gazetteer import haversine_km
+from .geo.gazetteer import default_gazetteer, haversine_km
 from .geo.matcher import ResolvedMention, find_place_mentions, road_between
 from .records import Place
 
@@ -53,8 +53,6 @@ def country_place(iso2: str | None) -> tuple[Place, str, int] | None:
     knows ("in Tsrancha village"), the country it is filed under is the least wrong point."""
     if not iso2:
         return None
-    from .geo.gazetteer import default_gazetteer
-
     c = default_gazetteer().country_candidate(iso2)
     if c is None:
         return None

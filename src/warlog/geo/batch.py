@@ -105,12 +105,12 @@ def _choose(cs: list[Candidate], qualified: bool = False) -> Candidate | None:
     # are often another village's name ("Mushayrifah" for Musayfirah); better none
     cs = [c for c in cs if c.primary or c.source in ("curated", "imported") or c.kind != "town"
           or c.population >= 20_000]
-    # "Al-Khalidiyah (Aleppo)" answers to "Al-Khalidiyah" in a text that says where; a bare query
-    # may mean any of the places so named
     if not cs:
         return None
     ranked = seat_first(sorted(cs, key=_rank))
     best = ranked[0]
+    # "Al-Khalidiyah (Aleppo)" answers to "Al-Khalidiyah" in a text that says where; a bare query
+    # may mean any of the places so named
     if not qualified and any("(" in c.name and c.country == best.country for c in cs):
         return None
     # candidates far apart with no clear winner: don't guess
