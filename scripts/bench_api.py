@@ -4,7 +4,7 @@
     python scripts/bench_api.py --incidents 200000 --runs 50
     python scripts/bench_api.py --keep             # keep the generated store for the next run (~1.8 GB)
 
-The store is generated (synthetic events from warlog.demo, through the store's own schema and
+The store is generated (synthetic events from warlog.cli.demo, through the store's own schema and
 migrations): N incidents in `merged_events`, each told by 1 to 3 reports (75% one, 20% two,
 5% three: 1.3 reports an incident), the reports in `events` with their evidence, each linked
 to its incident in `event_links`.  Rows are bulk-loaded with the secondary indexes dropped and
@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from warlog import demo  # noqa: E402
-from warlog.store import Store, documents, event_links, events, evidence, merged_events  # noqa: E402
+from warlog.cli import demo  # noqa: E402
+from warlog.store.db import Store, documents, event_links, events, evidence, merged_events  # noqa: E402
 
 START = date(2020, 1, 1)
 DAYS = 5 * 365
@@ -157,9 +157,9 @@ def main() -> int:
 def run(store: Store, path: Path, args: argparse.Namespace) -> None:
     from fastapi.testclient import TestClient
 
-    from warlog import query as q
-    from warlog.api import create_app
-    from warlog.taxonomy import EVENT_TYPES
+    from warlog.store import query as q
+    from warlog.serve.api import create_app
+    from warlog.extract.taxonomy import EVENT_TYPES
 
     client = TestClient(create_app(store))
     rng = random.Random(2)

@@ -39,9 +39,9 @@ def main() -> int:
     gaz.lookup("Aleppo")
     gazetteer_load = time.perf_counter() - t0
 
-    from warlog.nlp import load_pipeline, load_reference_pipeline
-    from warlog.pipeline import extract_stream
-    from warlog.events import default_extractor
+    from warlog.extract.nlp import load_pipeline, load_reference_pipeline
+    from warlog.extract.pipeline import extract_stream
+    from warlog.extract.events import default_extractor
 
     reference = load_reference_pipeline()
     nlp = load_pipeline()

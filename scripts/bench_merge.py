@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from warlog.records import Document, Event, Extraction, Span
-from warlog.store import Store
+from warlog.store.db import Store
 
 COUNTRIES = [f"Country{i:02d}" for i in range(30)]
 TYPES = [("Political violence", "Battles", "Armed clash"),
@@ -68,7 +68,7 @@ def generate(n: int, seed: int = 7) -> list[Extraction]:
 
 
 def bench(n: int, workdir: Path) -> tuple[float, int, int]:
-    from warlog.dedup import merge_pending
+    from warlog.merge.dedup import merge_pending
 
     db = workdir / f"bench_{n}.db"
     if db.exists():
@@ -78,7 +78,7 @@ def bench(n: int, workdir: Path) -> tuple[float, int, int]:
     exs = generate(n)
     from sqlalchemy import insert
 
-    from warlog import store as s
+    from warlog.store import db as s
 
     now = s._now()
     docs, evs, spans = [], [], []

@@ -17,7 +17,7 @@ from pathlib import Path
 def main() -> int:
     path = sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).resolve().parents[2] / "shared/data/dev/acled2020.jsonl")
     import warlog.geo.matcher as matcher
-    from warlog.pipeline import extract_stream
+    from warlog.extract.pipeline import extract_stream
     from warlog.records import Document
 
     spent = [0.0]

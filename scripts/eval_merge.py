@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from warlog.records import Document, Event, Extraction
-from warlog.store import Store, event_links, events, merged_events
+from warlog.store.db import Store, event_links, events, merged_events
 
 
 def load(docs_path: str, events_path: str) -> tuple[list[Document], dict[str, list[Event]], dict[str, dict]]:

@@ -20,9 +20,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from warlog import demo  # noqa: E402
+from warlog.cli import demo  # noqa: E402
 from warlog.records import Claim, Document, Extraction, Span  # noqa: E402
-from warlog.store import Store  # noqa: E402
+from warlog.store.db import Store  # noqa: E402
 
 
 def main() -> int:

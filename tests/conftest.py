@@ -8,7 +8,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def nlp():
-    from warlog.nlp import load_pipeline
+    from warlog.extract.nlp import load_pipeline
 
     return load_pipeline()
 
@@ -16,7 +16,7 @@ def nlp():
 @pytest.fixture(scope="session")
 def extract(nlp):
     """Extract one report through the real pipeline: text in, Extraction out."""
-    from warlog.events import default_extractor
+    from warlog.extract.events import default_extractor
     from warlog.records import Document
 
     extractor = default_extractor()
@@ -32,7 +32,7 @@ def extract(nlp):
 def open_test_store(kind: str, tmp_path: Path, name: str):
     """A real Store: SQLite in tmp_path, or a throw-away schema of the PostgreSQL server named by
     WARLOG_TEST_PG_URL (skipped when none is given). Closed and removed afterwards."""
-    from warlog.store import Store
+    from warlog.store.db import Store
 
     if kind == "sqlite":
         s = Store(f"sqlite:///{tmp_path / (name + '.db')}")

@@ -1,4 +1,4 @@
-"""Tests for the actor dictionary (warlog.actors); sentences are invented for the tests."""
+"""Tests for the actor dictionary (warlog.extract.actors); sentences are invented for the tests."""
 from __future__ import annotations
 
 import time
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from warlog.actors import (
+from warlog.extract.actors import (
     ActorDictionary,
     ActorDictionaryError,
     acled_country_name,

@@ -8,11 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from warlog import demo
-from warlog.api import create_app
-from warlog.auth import create_token
+from warlog.cli import demo
+from warlog.serve.api import create_app
+from warlog.serve.auth import create_token
 from warlog.records import Claim, Document, Extraction, Span
-from warlog.store import Store, events
+from warlog.store.db import Store, events
 
 from conftest import open_test_store
 
@@ -197,7 +197,7 @@ def test_edit_is_audited_and_survives_the_machine_rewriting_the_event(client, st
         conn.execute(update(events).where(events.c.event_id == eid).values(fatalities=3, location="Machine"))
     d = client.get(f"/api/events/{eid}").json()
     assert d["event"]["fatalities"] == 42 and d["event"]["location"] == "Corrected"
-    from warlog.review import reapply_overrides
+    from warlog.store.review import reapply_overrides
     assert reapply_overrides(store.engine) == 2
     with store.engine.connect() as conn:
         assert conn.execute(events.select().where(events.c.event_id == eid)).mappings().one()["fatalities"] == 42

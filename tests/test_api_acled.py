@@ -18,8 +18,8 @@ import time
 import pytest
 import requests
 
-from warlog import demo
-from warlog.store import Store
+from warlog.cli import demo
+from warlog.store.db import Store
 
 FILTERS = {"country": "Syria", "since": "2024-01-15", "until": "2024-03-31"}
 

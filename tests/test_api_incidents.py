@@ -2,7 +2,7 @@
 
 Real store (SQLite in tmp_path), real merging (`Store.save_extraction` merges each document as
 it is stored), the FastAPI app in process.  The incident is an ambush near Sukhna told by
-several outlets (`warlog.demo.incident_reports`), the toll rising from report to report.
+several outlets (`warlog.cli.demo.incident_reports`), the toll rising from report to report.
 """
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from warlog import cli, demo
-from warlog.api import create_app
-from warlog.auth import create_token
-from warlog.dedup import merge_pending
-from warlog.store import Store, audit_log, event_overrides, events, merged_events
+from warlog.cli import main as cli
+from warlog.cli import demo
+from warlog.serve.api import create_app
+from warlog.serve.auth import create_token
+from warlog.merge.dedup import merge_pending
+from warlog.store.db import Store, audit_log, event_overrides, events, merged_events
 
 from conftest import open_test_store
 

@@ -1,4 +1,4 @@
-from warlog.counts import find_counts, reports_no_casualties
+from warlog.extract.counts import find_counts, reports_no_casualties
 
 
 def kinds(text):

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from warlog.dates import DAY, MONTH, WEEK, YEAR, resolve_date
+from warlog.extract.dates import DAY, MONTH, WEEK, YEAR, resolve_date
 
 PUB = date(2023, 6, 12)  # a Monday
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from warlog import dedup
-from warlog.crosscheck import crosscheck
-from warlog.dedup import merge_extractions, merge_pending, merged_events, provenance
+from warlog.merge import dedup
+from warlog.merge.crosscheck import crosscheck
+from warlog.merge.dedup import merge_extractions, merge_pending, merged_events, provenance
 from warlog.records import Claim, Document, Event, Extraction, Span
-from warlog.store import Store, event_links, merged_history
+from warlog.store.db import Store, event_links, merged_history
 
 from conftest import open_test_store
 
@@ -55,7 +55,7 @@ def links(s: Store) -> dict[str, str]:
 
 
 def merged_of_doc(s: Store) -> dict[str, str]:
-    from warlog.store import events
+    from warlog.store.db import events
 
     with s.engine.connect() as conn:
         q = select(events.c.doc_id, event_links.c.merged_id).join(event_links, event_links.c.event_id == events.c.event_id)

@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from warlog.records import Document
-from warlog.store import Store, event_links, events, merged_events
+from warlog.store.db import Store, event_links, events, merged_events
 
 REPORTS = Path(__file__).parent / "data_merge" / "reports.jsonl"
 
 
 @pytest.fixture(scope="module")
 def merged(tmp_path_factory) -> dict:
-    from warlog.pipeline import extract_stream
+    from warlog.extract.pipeline import extract_stream
 
     lines = [json.loads(line) for line in REPORTS.open(encoding="utf-8")]
     gold = {d["id"]: d["gold"] for d in lines}

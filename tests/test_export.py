@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from warlog import cli, demo
-from warlog.export import ACLED_COLUMNS, UCDP_COLUMNS, acled_row, ucdp_row
-from warlog.store import Store
+from warlog.cli import main as cli
+from warlog.cli import demo
+from warlog.export.formats import ACLED_COLUMNS, UCDP_COLUMNS, acled_row, ucdp_row
+from warlog.store.db import Store
 
 
 @pytest.fixture(scope="module")

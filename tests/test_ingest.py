@@ -1,4 +1,4 @@
-"""Tests for warlog.ingest: every input format, folders, stdin, feeds by URL and bad input."""
+"""Tests for warlog.ingest.readers: every input format, folders, stdin, feeds by URL and bad input."""
 from __future__ import annotations
 
 import http.server
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warlog.ingest import IngestError, iter_inputs, read_jsonl
+from warlog.ingest.readers import IngestError, iter_inputs, read_jsonl
 from warlog.records import Document
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -1,4 +1,4 @@
-"""Tests of warlog.store: migrations, round trips, idempotency, rollback, filters."""
+"""Tests of warlog.store.db: migrations, round trips, idempotency, rollback, filters."""
 from __future__ import annotations
 
 import os
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from warlog import store as store_mod
+from warlog.store import db as store_mod
 from warlog.records import Claim, Document, Event, Extraction, Span
-from warlog.store import Store, event_id_for
+from warlog.store.db import Store, event_id_for
 
 TABLES = {"documents", "events", "evidence", "claims", "ingest_errors"}
 

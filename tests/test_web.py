@@ -17,8 +17,8 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from warlog import demo
-from warlog.store import Store
+from warlog.cli import demo
+from warlog.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("WARLOG_ARTIFACTS", ROOT / "tmp" / "artifacts"))

@@ -6,10 +6,10 @@ from typing import Iterable, Iterator
 
 from warlog.records import Document, GeocodeResult, PlaceMention
 
-from .countries import to_iso2
-from .gazetteer import Candidate, Gazetteer, _rank, default_gazetteer, haversine_km, seat_first
-from .matcher import find_place_mentions, road_between
-from .names import normalise_name, skeleton_of_key
+from warlog.geo.countries import to_iso2
+from warlog.geo.gazetteer import Candidate, Gazetteer, _rank, default_gazetteer, haversine_km, seat_first
+from warlog.geo.matcher import find_place_mentions, road_between
+from warlog.geo.names import normalise_name, skeleton_of_key
 
 __all__ = ["places", "geocode", "geocode_one"]
 

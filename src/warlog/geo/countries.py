@@ -5,7 +5,7 @@ import csv
 from functools import lru_cache
 from importlib import resources
 
-from .names import normalise_name
+from warlog.geo.names import normalise_name
 
 __all__ = ["to_iso2", "demonyms", "demonym_country"]
 

@@ -36,7 +36,7 @@ from typing import Iterable, Iterator
 
 from warlog.records import Place
 
-from .names import NAME_RULES_VERSION, is_arabic, is_latin, normalise_name, skeleton, skeleton_of_key, without_links
+from warlog.geo.names import NAME_RULES_VERSION, is_arabic, is_latin, normalise_name, skeleton, skeleton_of_key, without_links
 
 __all__ = [
     "Gazetteer", "default_gazetteer", "build_gazetteer", "default_path", "CuratedPlacesError",
@@ -513,7 +513,7 @@ class Gazetteer:
             if not path.exists():
                 build_gazetteer(path)
             if imports is None:
-                from .imports import imports_path
+                from warlog.geo.imports import imports_path
 
                 imports = imports_path()
         path = Path(path)
@@ -731,7 +731,7 @@ class Gazetteer:
                "by_source": dict(con.execute("SELECT source, COUNT(*) FROM main.places GROUP BY source")),
                "imports_path": str(self.imports) if self.imports else None, "imported_sources": []}
         if self.imports is not None:
-            from .imports import list_sources
+            from warlog.geo.imports import list_sources
 
             out["imported_sources"] = list_sources(self.imports)
             out["imported_places"] = sum(s["places"] for s in out["imported_sources"])

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .names import is_latin, normalise_name, skeleton_of_key
+from warlog.geo.names import is_latin, normalise_name, skeleton_of_key
 
 __all__ = ["ImportError_", "GazetteerImportError", "import_file", "list_sources", "remove_source",
            "imports_path", "IMPORT_ID_BASE", "detect_format"]
@@ -385,7 +385,7 @@ class _Columns:
 
 
 def _country_of(value: str, pcode: str) -> str | None:
-    from .countries import to_iso2
+    from warlog.geo.countries import to_iso2
 
     for v in (value, pcode[:2] if len(pcode) >= 2 and pcode[:2].isalpha() else "",
               pcode[:3] if len(pcode) >= 3 and pcode[:3].isalpha() else ""):
@@ -636,7 +636,7 @@ def _connect(db: Path) -> sqlite3.Connection:
 def _builtin_admin1_names() -> dict[tuple[str, str], str]:
     """(country, GeoNames admin1 code) -> the built-in gazetteer's admin1 name."""
     try:
-        from .gazetteer import build
+        from warlog.geo.gazetteer import build
 
         p = build()  # compiled now if this version's file is not there yet
         con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
@@ -673,7 +673,7 @@ def read_places(path: Path | str, fmt: str | None = None, country: str | None = 
         raise GazetteerImportError(f"{path}: no such file")
     fmt = fmt or detect_format(path)
     members = _members(path)
-    from .countries import to_iso2
+    from warlog.geo.countries import to_iso2
 
     cc = to_iso2(country) if country else None
     if country and not cc:
@@ -788,7 +788,7 @@ def remove_source(source: str, db: Path | str | None = None) -> int:
 
 def _forget_default() -> None:
     """The shared Gazetteer re-reads the imports on its next query."""
-    from . import gazetteer
+    from warlog.geo import gazetteer
 
     g = gazetteer._default
     if g is not None:

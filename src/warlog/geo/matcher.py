@@ -24,9 +24,9 @@ from spacy.parts_of_speech import IDS as _POS_IDS
 
 from warlog.records import Place
 
-from .countries import demonyms
-from .gazetteer import Candidate, Gazetteer, default_gazetteer, haversine_km
-from .names import normalise_name, skeleton, skeleton_of_key, without_links
+from warlog.geo.countries import demonyms
+from warlog.geo.gazetteer import Candidate, Gazetteer, default_gazetteer, haversine_km
+from warlog.geo.names import normalise_name, skeleton, skeleton_of_key, without_links
 
 __all__ = ["ResolvedMention", "find_place_mentions", "road_between", "PlaceMatcher"]
 

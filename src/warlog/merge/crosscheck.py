@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .dedup import _squash, merged_events, names_match
+from warlog.merge.dedup import _squash, merged_events, names_match
 
 _MILITARY = re.compile(r"\b(soldiers?|troops|army|military|servicemen|conscripts|security forces|policemen|police)\b", re.I)
 _CIVILIAN = re.compile(r"\b(civilians?|people|residents|villagers|children|women)\b", re.I)
@@ -90,7 +90,7 @@ def _names(e: dict[str, Any]) -> set[str]:
 
 def crosscheck(store: Any, *, doc_id: str | None = None) -> list[Check]:
     """One check per stored tally claim (of deaths) of ``doc_id``, or of every document."""
-    from .store import documents
+    from warlog.store.db import documents
 
     claims = [c for c in store.claims(doc_id=doc_id) if c.kind == "tally" and (c.value or c.low or c.high)]
     if not claims:

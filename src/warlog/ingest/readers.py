@@ -73,7 +73,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .records import Document, normalise_text
+from warlog.records import Document, normalise_text
 
 __all__ = ["IngestError", "iter_inputs", "read_jsonl", "SUPPORTED_EXTENSIONS", "DEFAULT_MAX_BYTES"]
 

@@ -44,8 +44,8 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
-from .reconcile import HISTORY_FIELDS, _single, reconcile
-from .store import filter_events, in_chunks
+from warlog.merge.reconcile import HISTORY_FIELDS, _single, reconcile
+from warlog.store.db import filter_events, in_chunks
 
 THRESHOLD = 3.5
 FLOOR = 0.5  # the least score with every mention already in the event
@@ -628,7 +628,7 @@ class Merger:
 
 # --------------------------------------------------------------------------- the store side
 def _tables():
-    from . import store as s
+    from warlog.store import db as s
 
     return s.events, s.evidence, s.documents, s.merged_events, s.event_links, s.merged_history
 
@@ -782,8 +782,8 @@ def assign(conn: Connection, event_ids: Sequence[str] | None = None, *, threshol
     _bulk_insert(conn, merged, new_rows)
     _bulk_insert(conn, links, link_rows)
     _bulk_insert(conn, history, history_rows)
-    if updated:  # an analyst's edit of an incident wins over what merging reconciled (warlog.review)
-        from .review import keep_analyst_values
+    if updated:  # an analyst's edit of an incident wins over what merging reconciled (warlog.store.review)
+        from warlog.store.review import keep_analyst_values
 
         keep_analyst_values(conn, [c.merged_id for c in touched.values() if c.stored is not None])
     return {"assigned": len(link_rows), "created": len(new_rows), "updated": updated}

@@ -1,7 +1,7 @@
 """Event queries shared by the HTTP API, the ACLED-compatible endpoint and the exports.
 
 Two views of the same store: ``incidents`` (the default), one row per incident merged across
-its reports (`merged_events`, written by `warlog.dedup`), and ``reports``, one row per report
+its reports (`merged_events`, written by `warlog.merge.dedup`), and ``reports``, one row per report
 (the mentions in `events`).  An incident is served as an `Event` whose id is the merged id,
 with ``number_of_sources``, ``first_reported``, ``latest_reported``, its ``sources`` (document
 ids), ``mentions`` (the reports' event ids) and ``outlets``; its evidence is the evidence of
@@ -34,9 +34,9 @@ from sqlalchemy import Column, Engine, String, Table, exists, func, literal, or_
 from sqlalchemy.sql import ColumnElement
 
 from warlog.records import Event, Span
-from warlog.store import (documents, event_links, event_overrides, event_reviews, events, evidence, in_chunks,
+from warlog.store.db import (documents, event_links, event_overrides, event_reviews, events, evidence, in_chunks,
                           merged_events)
-from warlog.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
+from warlog.extract.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 
 MAX_PER_PAGE = 500
 MAX_TEXT = 200

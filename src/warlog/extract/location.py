@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import pycountry
 
-from .geo.countries import demonym_country, to_iso2
-from .geo.gazetteer import default_gazetteer, haversine_km
-from .geo.matcher import ResolvedMention, find_place_mentions, road_between
-from .records import Place
+from warlog.geo.countries import demonym_country, to_iso2
+from warlog.geo.gazetteer import default_gazetteer, haversine_km
+from warlog.geo.matcher import ResolvedMention, find_place_mentions, road_between
+from warlog.records import Place
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
-from warlog.store import api_tokens
+from warlog.store.db import api_tokens
 
 PREFIX = "wl_"
 

@@ -25,12 +25,14 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 
-from warlog import acled_compat, query, review
-from warlog.auth import check_token
-from warlog.export import ACLED_COLUMNS, acled_csv
-from warlog.query import MAX_PER_PAGE, BadQuery, EventFilter
+from warlog.serve import acled_compat
+from warlog.store import query
+from warlog.store import review
+from warlog.serve.auth import check_token
+from warlog.export.formats import ACLED_COLUMNS, acled_csv
+from warlog.store.query import MAX_PER_PAGE, BadQuery, EventFilter
 from warlog.records import Claim, Document, Event, Span
-from warlog.store import Store, claims, documents, event_links, events, evidence, merged_events, merged_history
+from warlog.store.db import Store, claims, documents, event_links, events, evidence, merged_events, merged_history
 
 WEB = Path(__file__).resolve().parent / "web"
 
@@ -418,7 +420,7 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
     def facets(request: Request) -> dict[str, Any]:
         """Values to filter by: countries stored, ACLED's event and sub-event types."""
         _only(request, ())
-        from warlog.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
+        from warlog.extract.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 
         countries = sorted(set(query.spellings.values(engine, "country", merged_events))
                            | set(query.spellings.values(engine, "country", events)))
@@ -441,7 +443,7 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
     @app.post("/api/ingest", tags=["documents"])
     def ingest(body: IngestIn, who: str = Depends(writer)) -> dict[str, Any]:
         """Extract and store documents ({"documents": [{"id", "text", "published", ...}]}). Needs a token."""
-        from warlog.pipeline import ExtractionError, extract_stream
+        from warlog.extract.pipeline import ExtractionError, extract_stream
 
         stats = {"documents": len(body.documents), "new": 0, "already stored": 0, "events": 0, "claims": 0, "failed": 0}
         errors = []

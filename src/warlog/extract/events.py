@@ -15,12 +15,12 @@ from datetime import date, timedelta
 
 from spacy.tokens import Doc, Span as SpacySpan
 
-from . import location as geo
-from .actors import ActorDictionary, acled_country_name
-from .counts import CountMention, find_counts, reports_no_casualties
-from .dates import DAY, MONTH, WEEK, YEAR, ResolvedDate, resolve_date
-from .records import Actor, ActorMention, Claim, Document, Event, Extraction, Span
-from .taxonomy import (
+from warlog.extract import location as geo
+from warlog.extract.actors import ActorDictionary, acled_country_name
+from warlog.extract.counts import CountMention, find_counts, reports_no_casualties
+from warlog.extract.dates import DAY, MONTH, WEEK, YEAR, ResolvedDate, resolve_date
+from warlog.records import Actor, ActorMention, Claim, Document, Event, Extraction, Span
+from warlog.extract.taxonomy import (
     Cue,
     disorder_type_of,
     event_type_of,

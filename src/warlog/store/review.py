@@ -6,10 +6,10 @@ in `merged_events`) or one report's event (``ev-...``, in `events`).
 An edit is stored as an override (`event_overrides`: field, the analyst's value, the value the
 machine had) and also written into the event's row so that filters, stats and exports see it.
 Whatever later rewrites the row -- re-extraction, or merging: a new report joining an incident
-makes `warlog.dedup.assign` reconcile its fields again -- the analyst's value is put back:
+makes `warlog.merge.dedup.assign` reconcile its fields again -- the analyst's value is put back:
 `keep_analyst_values` runs inside the merge's own transaction, `reapply_overrides` over the
 whole store (when the API starts, after an ingest), and reads lay the overrides on top again
-(`warlog.query`).  The machine's latest value is kept beside the analyst's (``machine_value``).
+(`warlog.store.query`).  The machine's latest value is kept beside the analyst's (``machine_value``).
 """
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Engine, Table, delete, insert, select, update
 
-from warlog.query import EVENT_FIELDS, MERGED_FIELDS, BadQuery, get_event
+from warlog.store.query import EVENT_FIELDS, MERGED_FIELDS, BadQuery, get_event
 from warlog.records import Event
-from warlog.store import audit_log, event_overrides, event_reviews, events, in_chunks, merged_events
+from warlog.store.db import audit_log, event_overrides, event_reviews, events, in_chunks, merged_events
 
 EDITABLE = tuple(n for n in EVENT_FIELDS if n not in ("confidence",))
 EDITABLE_MERGED = tuple(n for n in MERGED_FIELDS if n not in ("confidence",))

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from warlog.records import Document, Event, Extraction, Span
-from warlog.taxonomy import SUB_EVENT_TYPES
+from warlog.extract.taxonomy import SUB_EVENT_TYPES
 
 PLACES: dict[str, dict[str, Any]] = {
     "Syria": {"iso3": "SYR", "admin1": {"Aleppo": (36.2, 37.15), "Idlib": (35.93, 36.63), "Deir ez-Zor": (35.33, 40.14),
@@ -96,7 +96,7 @@ def extractions(n: int = 40, *, seed: int = 7, start: date = date(2024, 1, 1), d
         text = lead + sentence + " Officials did not comment. The situation remained tense on " + \
             (day + timedelta(days=1)).isoformat() + "."
         doc = Document(id=f"demo-{seed}-{i:05d}", text=text, published=day + timedelta(days=1), country=f["country"],
-                       title=f"{f['sub_event_type']} in {f['location']}", source=f["reported_by"], origin="warlog.demo")
+                       title=f"{f['sub_event_type']} in {f['location']}", source=f["reported_by"], origin="warlog.cli.demo")
         start_at = len(lead)
         ev = Event(doc_id=doc.id, evidence=[Span(start=start_at, end=start_at + len(sentence), text=sentence)], **f)
         yield Extraction(document=doc, events=[ev])
@@ -119,7 +119,7 @@ def incident_reports(tolls: tuple[int, ...] = (5, 7, 8), *, day: date = date(202
     for i, toll in enumerate(tolls):
         text = _AMBUSH[i % len(_AMBUSH)].format(toll=toll)
         doc = Document(id=f"{prefix}-{i + 1}", text=text, published=day + timedelta(days=i), country="Syria",
-                       title=f"Ambush near Sukhna ({i + 1})", source=f"Outlet {i + 1}", origin="warlog.demo")
+                       title=f"Ambush near Sukhna ({i + 1})", source=f"Outlet {i + 1}", origin="warlog.cli.demo")
         ev = Event(doc_id=doc.id, event_date=day, time_precision=1, disorder_type="Political violence",
                    event_type="Battles", sub_event_type="Armed clash", actor1="Islamic State (Syria)", inter1=2,
                    actor2="Military Forces of Syria (2000-2024)", inter2=1, interaction="12", country="Syria",

@@ -10,7 +10,7 @@
 * number_of_sources: documents; first and latest report: their publication dates.
 
 ``reconcile(mentions)`` returns the merged values and, per field, the mention that gave it;
-``warlog.dedup`` writes a history row whenever a field's value changes.
+``warlog.merge.dedup`` writes a history row whenever a field's value changes.
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ if not Doc.has_extension("actors"):
 @Language.component("warlog_actors")
 def actor_mentions(doc: Doc) -> Doc:
     """Actor names and aliases from the actor dictionary (names the small model misses)."""
-    from .actors import ActorDictionary
+    from warlog.extract.actors import ActorDictionary
 
     doc._.actors = ActorDictionary.load().find(doc.text)
     return doc
@@ -44,7 +44,7 @@ def actor_mentions(doc: Doc) -> Doc:
 
 @lru_cache(maxsize=2)
 def load_pipeline(model: str = MODEL) -> Language:
-    from .geo import matcher  # noqa: F401  registers the warlog_places factory
+    from warlog.geo import matcher  # noqa: F401  registers the warlog_places factory
 
     nlp = spacy.load(model, exclude=["parser", "lemmatizer"])
     if "senter" in nlp.disabled:

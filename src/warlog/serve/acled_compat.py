@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine, or_, select
 
-from warlog.export import ACLED_COLUMNS, acled_row, iso_numeric
-from warlog.query import BadQuery, View, _order, _review_conditions, check_text, to_events, view_of
+from warlog.export.formats import ACLED_COLUMNS, acled_row, iso_numeric
+from warlog.store.query import BadQuery, View, _order, _review_conditions, check_text, to_events, view_of
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 5000

@@ -1,6 +1,6 @@
 """Alembic environment for the warlog store.
 
-``warlog.store.Store`` runs the migrations in code: it builds an alembic ``Config``
+``warlog.store.db.Store`` runs the migrations in code: it builds an alembic ``Config``
 whose script_location is this package's directory and hands over an open
 connection in ``config.attributes["connection"]``.  Run from the command line
 (``alembic -c <ini>``), the URL comes from ``sqlalchemy.url`` or ``WARLOG_DB``.

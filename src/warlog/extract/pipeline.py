@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
-from .events import Extractor, default_extractor
-from .geo.countries import to_iso2
-from .ingest import IngestError
-from .nlp import load_pipeline
-from .records import Document, Extraction
+from warlog.extract.events import Extractor, default_extractor
+from warlog.geo.countries import to_iso2
+from warlog.ingest.readers import IngestError
+from warlog.extract.nlp import load_pipeline
+from warlog.records import Document, Extraction
 
 #: Longer texts are refused with a clear message rather than parsed for minutes.
 MAX_EXTRACT_CHARS = 1_000_000

@@ -79,8 +79,8 @@ def _event_line(event) -> dict:
 # -- batch commands ----------------------------------------------------------------------
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .ingest import IngestError, read_jsonl
-    from .pipeline import ExtractionError, extract_stream
+    from warlog.ingest.readers import IngestError, read_jsonl
+    from warlog.extract.pipeline import ExtractionError, extract_stream
 
     failures = 0
     merging: list = []
@@ -102,7 +102,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 for claim in result.claims:
                     fh.write(_json_line({"record": "claim", **claim.model_dump(mode="json")}) + "\n")
         if args.merge:
-            from .dedup import merge_extractions
+            from warlog.merge.dedup import merge_extractions
 
             for merged in merge_extractions(merging):
                 fh.write(json.dumps(merged, ensure_ascii=False, default=str) + "\n")
@@ -114,9 +114,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_places(args: argparse.Namespace) -> int:
-    from .geo.batch import places
-    from .ingest import IngestError, read_jsonl
-    from .nlp import load_pipeline
+    from warlog.geo.batch import places
+    from warlog.ingest.readers import IngestError, read_jsonl
+    from warlog.extract.nlp import load_pipeline
 
     failures = 0
     docs = []
@@ -136,7 +136,7 @@ def cmd_places(args: argparse.Namespace) -> int:
 
 
 def cmd_geocode(args: argparse.Namespace) -> int:
-    from .geo.batch import geocode
+    from warlog.geo.batch import geocode
 
     failures = 0
 
@@ -170,14 +170,14 @@ def cmd_geocode(args: argparse.Namespace) -> int:
 # -- store commands ----------------------------------------------------------------------
 
 def _store(args: argparse.Namespace):
-    from .store import Store
+    from warlog.store.db import Store
 
     return Store.from_path_or_url(args.db)
 
 
 def _ingest(args: argparse.Namespace, paths: list[str]) -> tuple[int, dict[str, int]]:
-    from .ingest import IngestError, iter_inputs
-    from .pipeline import ExtractionError, extract_stream
+    from warlog.ingest.readers import IngestError, iter_inputs
+    from warlog.extract.pipeline import ExtractionError, extract_stream
 
     store = _store(args)
     stats = {"documents": 0, "new": 0, "already stored": 0, "events": 0, "claims": 0, "failed": 0}
@@ -267,7 +267,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def _merged_events(args: argparse.Namespace) -> int:
-    from .dedup import merged_events, unmerged_count
+    from warlog.merge.dedup import merged_events, unmerged_count
 
     store = _store(args)
     events = merged_events(store, country=args.country, since=args.since, until=args.until, event_type=args.type,
@@ -295,7 +295,7 @@ def _merged_events(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from .dedup import merge_pending
+    from warlog.merge.dedup import merge_pending
 
     store = _store(args)
     try:
@@ -308,7 +308,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_provenance(args: argparse.Namespace) -> int:
-    from .dedup import provenance
+    from warlog.merge.dedup import provenance
 
     store = _store(args)
     try:
@@ -323,7 +323,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
 
 
 def _claims_check(args: argparse.Namespace) -> int:
-    from .crosscheck import crosscheck
+    from warlog.merge.crosscheck import crosscheck
 
     store = _store(args)
     try:
@@ -374,13 +374,13 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:
-    from .geo import gazetteer
+    from warlog.geo import gazetteer
 
     import sqlite3
     import time
 
     if args.action in ("import", "list-sources", "remove"):
-        from .geo.imports import run_cli
+        from warlog.geo.imports import run_cli
 
         return run_cli(args)
     path = gazetteer.default_path()
@@ -400,10 +400,10 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- serving, exports, tokens (warlog.api, warlog.export, warlog.auth) --------------------
+# -- serving, exports, tokens (warlog.serve.api, warlog.export.formats, warlog.serve.auth) --------------------
 
 def _export_filter(args: argparse.Namespace):
-    from .query import BadQuery, EventFilter
+    from warlog.store.query import BadQuery, EventFilter
 
     box = None
     if args.bbox:
@@ -418,8 +418,8 @@ def _export_filter(args: argparse.Namespace):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import ExportError, export
-    from .query import BadQuery, iter_events
+    from warlog.export.formats import ExportError, export
+    from warlog.store.query import BadQuery, iter_events
 
     f = _export_filter(args)
     store = _store(args)
@@ -439,7 +439,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         store.close()
     err.print(f"{n} {'incidents' if args.view == 'incidents' else 'reports'} written ({args.format})")
     if args.view == "incidents":
-        from .dedup import unmerged_count
+        from warlog.merge.dedup import unmerged_count
 
         store = _store(args)
         try:
@@ -457,7 +457,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from .api import create_app
+    from warlog.serve.api import create_app
 
     try:
         loopback = args.host == "localhost" or ipaddress.ip_address(args.host).is_loopback
@@ -473,7 +473,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from .auth import create_token, list_tokens, revoke_token
+    from warlog.serve.auth import create_token, list_tokens, revoke_token
 
     store = _store(args)
     try:

@@ -183,7 +183,7 @@ ingest_errors = Table(
     Index(None, "at"),
 )
 
-# -- review and access (migration 0003_review; used by warlog.review, warlog.auth, warlog.api)
+# -- review and access (migration 0003_review; used by warlog.store.review, warlog.serve.auth, warlog.serve.api)
 # An analyst's edit is an override laid over what the machine wrote into `events`.
 event_overrides = Table(
     "event_overrides",
@@ -235,7 +235,7 @@ Index(None, events.c.event_date, events.c.event_type, events.c.fatalities, event
 Index(None, events.c.event_type, events.c.event_date, events.c.fatalities)
 Index(None, events.c.admin1, events.c.event_date)
 
-# -- cross-source merging (migration 0002_merge; written by warlog.dedup)
+# -- cross-source merging (migration 0002_merge; written by warlog.merge.dedup)
 # One row per incident, reconciled across the reports (mentions in `events`) linked to it.
 merged_events = Table(
     "merged_events",
@@ -351,7 +351,7 @@ def filter_events(query, table, *, country: str | None = None, since: date | Non
 class Store:
     """Documents, events, claims and ingest errors in one SQL database."""
 
-    #: assign each saved document's events to merged events (warlog.dedup) as it is stored
+    #: assign each saved document's events to merged events (warlog.merge.dedup) as it is stored
     merge_on_save: bool = True
 
     def __init__(self, url: str = DEFAULT_URL) -> None:
@@ -476,7 +476,7 @@ class Store:
                 self._insert_events(conn, event_rows, evidence_rows)
                 self._insert_claims(conn, claim_rows)
                 if self.merge_on_save and event_rows:  # cross-source merging, in the same transaction
-                    from warlog.dedup import assign
+                    from warlog.merge.dedup import assign
 
                     assign(conn, [r["event_id"] for r in event_rows])
         except IntegrityError:

@@ -35,7 +35,7 @@ __all__ = [
     "resolve",
 ]
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "actors.yaml"
+DEFAULT_PATH = Path(__file__).parents[1] / "data" / "actors.yaml"
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

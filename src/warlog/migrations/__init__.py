@@ -1,1 +1,0 @@
-"""Alembic migrations for the warlog store (run programmatically by ``warlog.store.Store``)."""

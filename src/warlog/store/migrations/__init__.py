@@ -1,0 +1,1 @@
+"""Alembic migrations for the warlog store (run programmatically by ``warlog.store.db.Store``)."""
