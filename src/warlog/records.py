@@ -193,6 +193,7 @@ class Event(BaseModel):
     reported_by: str | None = None
     evidence: list[Span] = Field(default_factory=list)
     confidence: float = 0.5
+    coded_by: list[str] = Field(default_factory=list, description="ids of the rules that decided type, toll and place ('cues:ambush', 'decisions:direct_fight')")
 
 
 ClaimKind = Literal["tally", "estimate", "trend"]

@@ -310,7 +310,7 @@ class RuleSet:
         return entry.value  # type: ignore[attr-defined]
 
     def _check(self) -> None:
-        from warlog.taxonomy_types import SUB_EVENT_TYPES
+        from warlog.vocabulary import SUB_EVENT_TYPES
         for cue in self.entries["cues"]:
             assert isinstance(cue, CueEntry)
             if cue.sub_event_type not in SUB_EVENT_TYPES:
