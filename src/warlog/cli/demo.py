@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from warlog.records import Document, Event, Extraction, Span
-from warlog.extract.taxonomy import SUB_EVENT_TYPES
+from warlog.vocabulary import SUB_EVENT_TYPES
 
 PLACES: dict[str, dict[str, Any]] = {
     "Syria": {"iso3": "SYR", "admin1": {"Aleppo": (36.2, 37.15), "Idlib": (35.93, 36.63), "Deir ez-Zor": (35.33, 40.14),

@@ -6,6 +6,7 @@ ACLED's conventions for vague counts: "dozens" 12, "several" and "many" 10, "hun
 from __future__ import annotations
 
 import re
+from warlog import rules
 from dataclasses import dataclass, field
 
 from text_to_num import text2num
@@ -40,53 +41,22 @@ _COUNT_RE = re.compile(
     re.I,
 )
 
-PERSON_NOUNS = (
-    r"people|persons?|civilians?|soldiers?|troops|servicem[ae]n|militants?|fighters?|members?|insurgents?|"
-    r"rebels?|jihadists?|gunmen|gunman|militiam[ae]n|policem[ae]n|police ?officers?|officers?|guards?|"
-    r"men|man|women|woman|children|child|boys?|girls?|students?|farmers?|villagers?|residents?|"
-    r"worshippers?|passengers?|workers?|miners?|protesters?|demonstrators?|journalists?|prisoners?|"
-    r"hostages?|bodies|body|herders?|traders?|pilgrims?|refugees?|migrants?|staff|teachers?|"
-    r"personnel|recruits?|commanders?|officials?|individuals?|victims?|casualties|family members|"
-    r"relatives|infants?|babies|elders?|youths?|fishermen|shepherds?|assailants?|attackers?|"
-    r"suspects?|bandits?|terrorists?|paramilitaries|policewom[ae]n|nationals?|citizens?|inmates?"
-)
-_PERSON = re.compile(rf"\b(?:{PERSON_NOUNS})\b", re.I)
-_KILLED_AFTER = re.compile(
-    r"\b(killed|dead|died|dies|executed|murdered|massacred|slain|slaughtered|beheaded|lost (?:their|his|her) li(?:v|f)es?|"
-    r"perished|fatalities|fatality|deaths|were shot dead|shot dead|lynched|burned to death|bodies)\b", re.I)
-_KILLED_BEFORE = re.compile(
-    r"\b(killing|killed|kill|kills|leaving|left|claimed the li(?:v|f)es? of|death toll(?: \w+)*?(?: to| at| of)?|toll(?: \w+)? to|"
-    r"executed|execution of|executing|murdered|murdering|massacred|massacre of|slaughtered|beheaded|"
-    r"shot dead|shooting dead|bodies of|deaths of|dead|death of|killed a total of|executed a total of|"
-    r"killed a total of|executed a total of|lynched)\s*$", re.I)
-_TOLL_RISES = re.compile(r"\b(?:risen|rose|rises|rising|climbed|climbs|jumped|increased|reached|reaches|stands at|stood at|now at)\s+(?:to\s+)?$", re.I)
-_INJURED = re.compile(r"\b(injur\w*|wound\w*|hurt|maimed|hospitali[sz]ed)\b", re.I)
-_INJURED_BEFORE = re.compile(r"\b(injuring|wounding|injured|wounded|injuries to|leaving|left)\s*$", re.I)
-_CAPTURED = re.compile(
-    r"\b(captured|abducted|kidnapped|taken (?:as )?(?:prisoners?|hostages?|captive)|took (?:them )?(?:as )?(?:prisoners?|captive|hostages?)|"
-    r"held hostage|seized|detained|arrested|prisoners of war)\b", re.I)
-_CAPTURED_BEFORE = re.compile(
-    r"\b(captured|capturing|abducted|abducting|abduction of|kidnapped|kidnapping|kidnapping of|seized|"
-    r"took|taking|detained|detaining|arrested|arresting|hostage|abducted at least|arrest of)\s*$", re.I)
-_MEMBERS = re.compile(r"\b(members|fighters|militants|troops|soldiers|personnel|combatants)\b", re.I)
-_BOUNDARY = re.compile(r"[;:]|\bwhile\b|\bwhereas\b|\bbut\b", re.I)
-_NOT_COUNT_AFTER = re.compile(
-    r"^\s*(?:-|–)?\s*(?:years?|months?|weeks?|days?|hours?|minutes?|km|kilomet|miles?|metres?|meters?|percent|per cent|%|"
-    r"dollars?|usd|euros?|pounds?|tons?|tonnes?|kg|rounds|shells|rockets|missiles|mortars?|vehicles?|houses?|homes?|"
-    r"buildings?|villages?|towns?|cities|districts?|provinces?|times|o'clock|am|pm|a\.m|p\.m|mm|caliber|calibre|"
-    r"warehouses?|shops?|stores?|cars?|trucks?|tanks?|cattle|cows?|sheep|goats?|camels?|livestock|animals|heads? of|weapons|guns|rifles|"
-    r"hectares?|acres?|schools?|mosques?|churches|huts?|positions?|checkpoints?|drones?|aircraft|planes?|boats?)\b",
-    re.I)
-_MONTH_NEAR = re.compile(r"(january|february|march|april|may|june|july|august|september|october|november|december)\.?\s*$", re.I)
-_MONTH_AFTER = re.compile(r"^\W*(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
-_ZERO = re.compile(
-    r"\b(no|neither|nor|without)\s+(?:\w+\s+){0,2}?(casualties|fatalities|deaths|injuries|one was (?:killed|hurt|injured)|"
-    r"loss of life|lives were lost|deaths or injuries)\b|\bno(?:body| one)\s+(?:was\s+)?(?:killed|hurt|injured|died)\b|"
-    r"\bno fatalities\b|\bwithout (?:causing )?(?:any )?casualties\b", re.I)
-_SINGLE = re.compile(
-    rf"\b(?:a|an|one|another)\s+(?:[\w-]+\s+){{0,2}}?(?P<noun>{PERSON_NOUNS})\b", re.I)
-_SINGLE_KILLED_AFTER = re.compile(
-    r"^(?:\s+\w+){0,6}?\s+(?:was|has been|had been|is|got)\s+(?:reportedly\s+|allegedly\s+)?(?:shot\s+)?(killed|dead|executed|murdered|slain|beheaded|lynched|injured|wounded|hurt|abducted|kidnapped|captured)\b|^\s*(died|dies|was killed)\b", re.I)
+_PERSON = rules.pattern("counts", "person")
+_KILLED_AFTER = rules.pattern("counts", "killed_after")
+_KILLED_BEFORE = rules.pattern("counts", "killed_before")
+_TOLL_RISES = rules.pattern("counts", "toll_rises")
+_INJURED = rules.pattern("counts", "injured")
+_INJURED_BEFORE = rules.pattern("counts", "injured_before")
+_CAPTURED = rules.pattern("counts", "captured")
+_CAPTURED_BEFORE = rules.pattern("counts", "captured_before")
+_MEMBERS = rules.pattern("counts", "members")
+_BOUNDARY = rules.pattern("counts", "boundary")
+_NOT_COUNT_AFTER = rules.pattern("counts", "not_count_after")
+_MONTH_NEAR = rules.pattern("counts", "month_near")
+_MONTH_AFTER = rules.pattern("counts", "month_after")
+_ZERO = rules.pattern("counts", "zero")
+_SINGLE = rules.pattern("counts", "single")
+_SINGLE_KILLED_AFTER = rules.pattern("counts", "single_killed_after")
 
 
 @dataclass

@@ -10,6 +10,7 @@ gathers the sentences after it that add detail, until a sentence starts another 
 from __future__ import annotations
 
 import re
+from warlog import rules
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -29,19 +30,15 @@ from warlog.extract.taxonomy import (
     score_sub_events,
 )
 
-_CAPTION = re.compile(r"(?:^|[\s.])(?:Photo|Photograph|Screenshot|Image|Picture|File photo|Video grab|Credit)s?\s*(?::|$|/|\.|©)", re.I)
-_REPORT_VERB_BEFORE = re.compile(r"\b(said|says|reported|reports|announced|stated|told|added|claimed|confirmed|published|issued|released|according to \w+|statement)\b[^.]{0,12}$", re.I)
-_TALLY = re.compile(
-    r"\bsince (?:the (?:beginning|start) of|the outbreak|the war|the conflict|early|late|mid-?|january|february|march|april|may|june|july|august|september|october|november|december|\d{4}|last year)"
-    r"|\bso far (?:this|in|since)|\bin total\b|\ba total of\b|\boverall\b|\bcumulative|\bthis year\b|\bfrom (?:january|february|march|april|may|june|july|august|september|october|november|december) to\b"
-    r"|\bin the (?:past|last) (?:\d+|two|three|four|five|six|several|few|twelve) (?:months|years|weeks|days)\b|\bover the (?:past|last) (?:\w+ )?(?:months|years|weeks)\b"
-    r"|\brepeatedly\b|\b(?:regularly|routinely|frequently|often|usually|habitually|almost daily)\b|\bevery (?:day|week|month)\b|\bper (?:day|week|month)\b|\bon average\b|\ba series of\b|\bmonthly\b|\bannual\b|\bin recent (?:months|years|weeks)\b", re.I)
-_TALLY_CONTINUES = re.compile(r"^\W*(?:at the same time|meanwhile|during the same period|in the same period|over the same period|likewise|in addition)\b", re.I)
-_ESTIMATE = re.compile(r"\b(estimat\w+|strength|numbered|numbers? (?:between|about|around|some|up to|at least|more than|roughly|nearly|as many as)|number of (?:its )?(?:fighters|members)|members left|fighters left|has (?:about|around|some|up to)? ?[\d,]+ (?:fighters|members))\b", re.I)
-_TREND = re.compile(r"\b(?:began|begun|started|continued|continues|continue|expected) to (?:increase|rise|decrease|decline|grow|surge|fall|drop)\b|\bon the rise\b|\b(?:increase|rise|decrease|decline|surge) in (?:the number of )?(?:attacks|violence|incidents|killings)\b|\btrend\b", re.I)
-_NEW_INCIDENT = re.compile(r"\b(another|separately|in a separate|in another|elsewhere|a second|second attack|also on|in a similar)\b|^\W*(?:also|meanwhile|separately|elsewhere)\b", re.I)
-_GENERIC_CLAIM = re.compile(r"\b(?:have|has) been (?:killed|injured|wounded|abducted)\b|\b(?:attacks|ambushes|bombings|raids|operations) (?:have|has|left|killed|claimed)\b", re.I)
-_BY_AGENT = re.compile(r"\bby\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.I)
+_CAPTION = rules.pattern("sentences", "caption")
+_REPORT_VERB_BEFORE = rules.pattern("sentences", "report_verb_before")
+_TALLY = rules.pattern("sentences", "tally")
+_TALLY_CONTINUES = rules.pattern("sentences", "tally_continues")
+_ESTIMATE = rules.pattern("sentences", "estimate")
+_TREND = rules.pattern("sentences", "trend")
+_NEW_INCIDENT = rules.pattern("sentences", "new_incident")
+_GENERIC_CLAIM = rules.pattern("sentences", "generic_claim")
+_BY_AGENT = rules.pattern("sentences", "by_agent")
 _SOURCE_PATTERNS = [
     (re.compile(r"\b(?:Syrian Observatory for Human Rights|SOHR)\b"), "Syrian Observatory for Human Rights"),
     (re.compile(r"\b(?:United Nations|UN|UNAMA|OCHA|UNHCR|UNICEF)\b(?: (?:report|official|agency|mission|envoy|monitors?))?"), "United Nations"),
@@ -50,53 +47,32 @@ _SOURCE_PATTERNS = [
     (re.compile(r"\bHuman Rights Watch\b"), "Human Rights Watch"),
     (re.compile(r"\b(?:local )?(?:activists|residents|witnesses|sources|medics|officials|police)\b", re.I), None),
 ]
-_SOURCE_CUE = re.compile(r"\b(?:according to|said|says|reported|reports|report by|told|cited|quoted|claimed|estimated|documented|recorded)\b", re.I)
+_SOURCE_CUE = rules.pattern("sentences", "source_cue")
 
 ARMED_INTER = {1, 2, 3, 4, 8}
-_TARGET_BEFORE = re.compile(r"\b(?:against|on|at|targeting|with|of|from)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?$", re.I)
-_CODED_FATALITIES = re.compile(r"\bfatalit(?:y|ies)\b[^.]{0,30}?\bcoded as (\d+)\b", re.I)
-_PASSIVE_AFTER = re.compile(
-    r"[^.;]{0,100}?\b(?:were|was|have been|has been|had been|got)\s+(?:\w+\s+)?(?:killed|wounded|injured|attacked|ambushed|targeted|abducted|kidnapped|shot|hit|struck|captured|executed)\b", re.I)
-_DATELINE = re.compile(
-    r"(?m)^\s*([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,2})?)"
-    r"(?:,\s*[A-Z][a-z]{2,}\.? \d{1,2})?\s*(?:\([^)\n]{1,40}\))?\s*[-–—]")
-_DEFINITE_BEFORE = re.compile(
-    r"\b(?:the|this|that|its|their|these|those)\s+(?:(?!(?:with|by|in|on|at|of|from|to|into|for|and|after|near)\s)[\w-]+\s+){0,3}$",
-    re.I)  # "the deadly ambush", not "struck the city with missiles"
+_TARGET_BEFORE = rules.pattern("sentences", "target_before")
+_CODED_FATALITIES = rules.pattern("sentences", "coded_fatalities")
+_PASSIVE_AFTER = rules.pattern("sentences", "passive_after")
+_DATELINE = rules.pattern("sentences", "dateline")
+_DEFINITE_BEFORE = rules.pattern("sentences", "definite_before")  # "the deadly ambush", not "struck the city with missiles"
 # a mention of who reports, not of who took part: "residents said.", "police said on Wednesday,",
 # "a police spokesman told AFP.", "according to the army"
-_ATTRIBUTION_AFTER = re.compile(
-    r"(?:\s+(?:spokesm[ae]n|spokeswoman|spokesperson|officials?|officers?|sources?|commanders?|chiefs?|statement))?"
-    r"\s+(?:said|says|told\s+[\w.-]+(?:\s+[\w.-]+)?|reported|confirmed|stated)"
-    r"(?:\s+(?:on\s+\w+|yesterday|today|(?:late|early)\s+\w+|in\s+a\s+statement))?\s*(?:[.,;]|$)", re.I)
-_ATTRIBUTION_BEFORE = re.compile(r"\baccording\s+to\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_ATTRIBUTION_AFTER = rules.pattern("sentences", "attribution_after")
+_ATTRIBUTION_BEFORE = rules.pattern("sentences", "attribution_before")
 
 
 def _attribution(s: "Sentence", m: ActorMention) -> bool:
     """Whether an actor mention names the source of the report rather than a party to the incident."""
     start, end = m.start - s.start, m.end - s.start
     return bool(_ATTRIBUTION_AFTER.match(s.text, end) or _ATTRIBUTION_BEFORE.search(s.text[max(0, start - 40):start]))
-_COMMENTARY = re.compile(r"\b(?:say|says|believe|believes|warn|warns|argue|argues|shows|suggests|fear|fears|think|thinks)\b")
-_UNIT = re.compile(
-    r"\b(\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth)\s+(?:Army\s+|Armou?red\s+|Infantry\s+|Mechani[sz]ed\s+|Motori[sz]ed\s+|Special\s+Forces\s+|Airborne\s+)?"
-    r"(Division|Brigade|Regiment|Battalion|Corps)\b")
-_PROTESTERS_ARRESTED = re.compile(
-    r"\b(?:arrested|detained|rounded up)\s+(?:\w+\s+){0,3}(?:protesters|demonstrators|participants|people|of them|activists|students)\b"
-    r"|\b(?:protesters?|demonstrators?|participants?|activists?|students?|people|\d+)\s+(?:\w+\s+){0,2}(?:were|was)\s+(?:arrested|detained)\b", re.I)
-_DIRECT_FIGHT = re.compile(
-    r"\b(clash\w*|fighting|fought|gunfights?|fire ?fights?|exchang\w+ (?:of )?(?:gun)?fire|battle\w*|ambush\w*|skirmish\w*|"
-    r"shoot-?outs?|exchang\w+ (?:\w+ )?(?:fire|shots|artillery|shells|mortars?|rockets?)|in both directions|"
-    r"(?:shot|fired) back|returned fire|responded with (?:gun)?fire|reacted with gunfire)\b", re.I)
-_TERRITORY = re.compile(
-    r"\b(?:captured|seized|took (?:full )?control of|taken control of|took over|overran|overrun|occupied|recaptured|retook|regained|liberated|"
-    r"pushed (?:\w+ ){0,4}(?:out of|back from|from)|drove (?:\w+ ){0,4}(?:out of|back from|from)|drove back|pushed back|gained control (?:of|over)|"
-    r"advanced (?:into|to|on)|seizing|capturing)\b[^.;]{0,60}?\b(?:towns?|villages?|city|district|areas?|territor\w+|port|bases?|air ?base|"
-    r"neighbou?rhoods?|hills?|hill posts|posts?|positions?|strongholds?|region|enclave|ground|airport|provinces?|checkpoints?|fronts?|outskirts)\b", re.I)
-_STATE_AGENT = re.compile(r"\b(?:government|army|troops|military|regime|soldiers|national guard|armed forces|federal|state forces|pro-government|loyalist)\b", re.I)
-_PROTEST_FIGHT = re.compile(
-    r"\b(?:clash(?:ed|es)? (?:with|between)|clashes broke out|fought|violent (?:protests?|demonstrations?|clashes)|turned violent|"
-    r"violence (?:erupted|broke out|flared))\b", re.I)
-_LIGHT_ARMS = re.compile(r"\b(small arms|machine ?guns?|gunfire|shots|bursts? of fire|rifles?|sniper\w*)\b", re.I)
+_COMMENTARY = rules.pattern("sentences", "commentary")
+_UNIT = rules.pattern("sentences", "unit")
+_PROTESTERS_ARRESTED = rules.pattern("sentences", "protesters_arrested")
+_DIRECT_FIGHT = rules.pattern("sentences", "direct_fight")
+_TERRITORY = rules.pattern("sentences", "territory")
+_STATE_AGENT = rules.pattern("sentences", "state_agent")
+_PROTEST_FIGHT = rules.pattern("sentences", "protest_fight")
+_LIGHT_ARMS = rules.pattern("sentences", "light_arms")
 
 
 @dataclass
@@ -138,11 +114,10 @@ class Sentence:
         return max((c.weight for c in self.cues), default=0.0)
 
 
-_PLACE_ASIDE_BEFORE = re.compile(
-    r"(?:\b(?:from|residents of|natives? of|people of|hailing from|originally from)\s+(?:the\s+)?)$", re.I)
+_PLACE_ASIDE_BEFORE = rules.pattern("sentences", "place_aside_before")
 
 # "coming from Ad Dali, Abyan and Yafai": every place of a list after "from"
-_FROM_LIST = re.compile(r"\bfrom\s+[A-Z][^.;:()]{0,50}(?:,|\band|\bor)\s+(?:the\s+)?$")
+_FROM_LIST = rules.pattern("sentences", "from_list")
 
 
 @dataclass
