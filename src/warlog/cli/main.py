@@ -31,7 +31,10 @@ from typing import IO, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
+
+from warlog import rules
 
 err = Console(stderr=True)
 out = Console() if sys.stdout.isatty() else Console(width=200)
@@ -498,21 +501,84 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from warlog.extract.explain import explain
+    from warlog.records import Document
+
+    if args.doc:
+        from sqlalchemy import select
+
+        from warlog.store.db import Store, documents
+        store = Store.from_path_or_url(args.db)
+        try:
+            with store.engine.connect() as conn:
+                row = conn.execute(select(documents).where(documents.c.id == args.doc)).mappings().first()
+        finally:
+            store.close()
+        if row is None:
+            _report(f"no stored document with id {args.doc!r}")
+            return 1
+        document = Document(id=row["id"], text=row["text"], published=row["published"], country=row["country"],
+                            title=row["title"], url=row["url"], source=row["source"])
+    else:
+        if args.text is None:
+            _report("explain: give a TEXT, - for standard input, or --doc ID")
+            return 2
+        text = sys.stdin.read() if args.text == "-" else args.text
+        try:
+            document = Document(id="explain", text=text, published=args.published, country=args.country)
+        except ValueError as exc:
+            _report(f"explain: {exc}")
+            return 2
+    result = explain(document)
+    if args.format == "json":
+        sys.stdout.write(_json_line(result) + "\n")
+        return 0
+    for s in result["sentences"]:
+        out.print(f"[bold]sentence {s['index']}[/bold] (paragraph {s['paragraph']}, {', '.join(s['classes'])}): {escape(s['text'].strip())}")
+        for c in s["cues"]:
+            out.print(f"  cue      {c['rule']}  {escape(c['sub_event_type'])} ({c['weight']:g}): {escape(repr(c['text']))}")
+        for a in s["actors"]:
+            out.print(f"  actor    {escape(repr(a['text']))} -> {escape(a['actor'])} (inter {a['inter']}, {a['role']})")
+        for p in s["places"]:
+            where = ", ".join(x for x in (p["place"], p["admin1"], p["country"]) if x) or "unresolved"
+            out.print(f"  place    {escape(repr(p['text']))} -> {escape(where)}")
+        for c in s["counts"]:
+            out.print(f"  count    {escape(repr(c['text']))} = {c['best']} {'/'.join(c['kinds']) or '-'} ({c['qualifier']}) {c['rule'] or ''}")
+        for d in s["dates"]:
+            out.print(f"  date     {escape(repr(d['text']))} -> {d['start']}..{d['end']} (precision {d['precision']})"
+                      + (" report date" if d["report_date"] else ""))
+    if not result["events"]:
+        out.print("[bold]no event[/bold]")
+    for i, e in enumerate(result["events"], 1):
+        out.print(f"[bold]event {i}[/bold]: {escape(e['sub_event_type'])} ({escape(e['event_type'])}), {e['event_date']}, "
+                  f"{escape(str(e['location']))}, fatalities {e['fatalities']}, sentences {e['sentences']}")
+        out.print(f"  coded_by {escape(', '.join(e['coded_by']))}")
+    for c in result["claims"]:
+        out.print(f"[bold]claim[/bold] ({c['kind']}): {escape(str(c['what']))} = {c['value']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warlog", description="Conflict events from news reports.")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_rules(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--rules", action="append", default=[], metavar="DIR",
+                       help="a folder of rules laid over the built-in ones (repeatable; also $WARLOG_RULES, warlog.toml)")
+        return p
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--db", default=None, help="SQLite file or database URL (default ./warlog.db)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
         return p
 
-    p = with_db(sub.add_parser("run", help="ingest reports (default: examples/), store them, print a summary"))
+    p = with_rules(with_db(sub.add_parser("run", help="ingest reports (default: examples/), store them, print a summary")))
     p.add_argument("paths", nargs="*")
     p.add_argument("--limit", type=int, default=50, help="rows in the summary table")
     p.set_defaults(func=cmd_run)
 
-    p = with_db(sub.add_parser("ingest", help="ingest text, HTML, JSONL and RSS/Atom files, folders or feed URLs"))
+    p = with_rules(with_db(sub.add_parser("ingest", help="ingest text, HTML, JSONL and RSS/Atom files, folders or feed URLs")))
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=cmd_ingest)
 
@@ -543,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="each tally side by side with the stored incidents inside it (period, place, victims)")
     p.set_defaults(func=cmd_claims)
 
-    p = sub.add_parser("extract", help="batch: events of each JSONL document")
+    p = with_rules(sub.add_parser("extract", help="batch: events of each JSONL document"))
     p.add_argument("docs", help="JSON Lines file, or - for standard input")
     p.add_argument("-o", "--output", default="-")
     p.add_argument("--claims", action="store_true", help="also write claims, as lines with record=claim")
@@ -552,7 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("places", help="batch: places named in each JSONL document")
+    p = with_rules(sub.add_parser("places", help="batch: places named in each JSONL document"))
     p.add_argument("docs")
     p.add_argument("-o", "--output", default="-")
     p.set_defaults(func=cmd_places)
@@ -594,7 +660,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int)
     p.set_defaults(func=cmd_export)
 
-    p = with_db(sub.add_parser("serve", help="HTTP API, ACLED-compatible endpoint and dashboard"))
+    p = with_rules(with_db(sub.add_parser("explain", help="why a text is coded as it is: per sentence its class, cues, "
+                                                          "actors, places, counts, dates; per event the rules that fired")))
+    p.add_argument("text", nargs="?", help="the report's text, or - for standard input")
+    p.add_argument("--doc", metavar="ID", help="explain a stored document instead (from --db)")
+    p.add_argument("--published", help="publication date (YYYY-MM-DD): the anchor for 'on Monday'")
+    p.add_argument("--country", help="country hint, as a feed covering one country gives")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_explain)
+
+    p = with_rules(with_db(sub.add_parser("serve", help="HTTP API, ACLED-compatible endpoint and dashboard")))
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--open-read", action="store_true", help="no token needed to read, even off localhost")
@@ -611,6 +686,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if hasattr(args, "rules"):  # a command that codes text: check the rules before any input is read
+        from warlog.extract.actors import ActorDictionary, ActorDictionaryError
+        try:
+            rules.configure(args.rules)
+            ActorDictionary.load()
+        except (rules.RuleError, ActorDictionaryError) as exc:
+            _report(f"rules: {exc}")
+            return 2
     try:
         return args.func(args)
     except KeyboardInterrupt:

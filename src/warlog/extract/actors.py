@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from warlog import rules
 from warlog.records import Actor, ActorMention
 
 __all__ = [
@@ -392,12 +393,14 @@ class ActorDictionary:
     def load(cls, extra: list[Path] | None = None) -> "ActorDictionary":
         """The built-in dictionary, extended/overridden by `extra` YAML files in order.
 
-        Without `extra` the result is cached (one shared instance).  Raises
-        ActorDictionaryError naming the file and entry when a file is malformed.
+        Without `extra`, the `actors.yaml` of each rules folder in force (`--rules`,
+        `$WARLOG_RULES`, `warlog.toml`) extends it; the result is cached per set of files (one
+        shared instance).  Raises ActorDictionaryError naming the file and entry when a file is
+        malformed.
         """
-        if not extra:
-            return _default_dictionary()
-        return cls._load_files([DEFAULT_PATH, *[Path(p) for p in extra]])
+        if extra:
+            return cls._load_files([DEFAULT_PATH, *[Path(p) for p in extra]])
+        return _dictionary_of(tuple(rules.active().extra_files("actors.yaml")))
 
     @classmethod
     def _load_files(cls, paths: list[Path]) -> "ActorDictionary":
@@ -834,9 +837,9 @@ def _shouting(text: str, start: int, end: int) -> bool:
     return sum(c.isupper() for c in letters) / len(letters) > 0.6
 
 
-@functools.lru_cache(maxsize=1)
-def _default_dictionary() -> ActorDictionary:
-    return ActorDictionary._load_files([DEFAULT_PATH])
+@functools.lru_cache(maxsize=8)
+def _dictionary_of(extra: tuple[Path, ...]) -> ActorDictionary:
+    return ActorDictionary._load_files([DEFAULT_PATH, *extra])
 
 
 # --------------------------------------------------------------------------- module shortcuts
@@ -845,15 +848,15 @@ def _default_dictionary() -> ActorDictionary:
 def find(text: str, country: str | None = None, event_date: date | None = None,
          *, as_of: date | None = None) -> list[ActorMention]:
     """`ActorDictionary.load().find(...)` with the built-in dictionary."""
-    return _default_dictionary().find(text, country, event_date, as_of=as_of)
+    return ActorDictionary.load().find(text, country, event_date, as_of=as_of)
 
 
 def resolve(mention_or_key: ActorMention | str, country: str | None = None,
             event_date: date | None = None, *, as_of: date | None = None) -> Actor:
     """`ActorDictionary.load().resolve(...)` with the built-in dictionary."""
-    return _default_dictionary().resolve(mention_or_key, country, event_date, as_of=as_of)
+    return ActorDictionary.load().resolve(mention_or_key, country, event_date, as_of=as_of)
 
 
 def fallback(country: str | None) -> Actor:
     """"Unidentified Armed Group (Country)", inter 3."""
-    return _default_dictionary().fallback(country)
+    return ActorDictionary.load().fallback(country)

@@ -69,6 +69,7 @@ class CountMention:
     high: int | None
     qualifier: str
     kinds: set[str] = field(default_factory=set)  # subset of killed, injured, captured, members
+    rule_id: str = ""  # the counts rule that said what the number counts ("counts:killed_before")
 
 
 def _to_int(phrase: str) -> int | None:
@@ -141,13 +142,20 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             high = v1
         after = _window_after(text, m.end())
         kinds: set[str] = set()
+        rule_id = ""
         person_follows = bool(_PERSON.search(" ".join(after.split()[:5])))
-        if _KILLED_BEFORE.search(before[-40:]) or (_TOLL_RISES.search(before[-40:]) and re.search(r"\btoll\b", text[max(0, m.start() - 160):m.start()], re.I)):
+        if _KILLED_BEFORE.search(before[-40:]):
             kinds.add("killed")
+            rule_id = "counts:killed_before"
+        elif _TOLL_RISES.search(before[-40:]) and re.search(r"\btoll\b", text[max(0, m.start() - 160):m.start()], re.I):
+            kinds.add("killed")
+            rule_id = "counts:toll_rises"
         elif _INJURED_BEFORE.search(before[-30:]) and not _KILLED_AFTER.search(after):
             kinds.add("injured")
+            rule_id = "counts:injured_before"
         elif _CAPTURED_BEFORE.search(before[-30:]) and person_follows:
             kinds.add("captured")
+            rule_id = "counts:captured_before"
         if not kinds:
             k = _KILLED_AFTER.search(after)
             i = _INJURED.search(after)
@@ -155,17 +163,21 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             first = min((x for x in (k, i, c) if x), key=lambda x: x.start(), default=None)
             if first is k and k:
                 kinds.add("killed")
+                rule_id = "counts:killed_after"
             elif first is i and i:
                 kinds.add("injured")
+                rule_id = "counts:injured"
             elif first is c and c and (person_follows or re.match(r"\s*(were|was)\b", after)):
                 kinds.add("captured")
+                rule_id = "counts:captured"
         elif "killed" in kinds and re.search(r"\b(they|who|whom)\b.{0,20}\b(took prisoner|captured|abducted|kidnapped|had taken|were holding)\b|\b(prisoners?|hostages?|captives?|captured \w+)\b", after[:60], re.I):
             kinds.add("captured")
         if not kinds and person_follows and _MEMBERS.search(" ".join(after.split()[:3])):
             kinds.add("members")
+            rule_id = "counts:members"
         if not kinds and not person_follows:
             continue
-        found.append(CountMention(m.start() + offset, m.end() + offset, m.group(0), best, low, high, qualifier, kinds))
+        found.append(CountMention(m.start() + offset, m.end() + offset, m.group(0), best, low, high, qualifier, kinds, rule_id))
     for m in _SINGLE.finditer(text):
         if any(c.start - offset <= m.start() < c.end - offset for c in found):
             continue
@@ -173,16 +185,20 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
         k = _SINGLE_KILLED_AFTER.match(tail)
         before = text[max(0, m.start() - 30):m.start()]
         kinds = set()
+        rule_id = ""
         if k:
             word = (k.group(1) or k.group(2) or "").lower()
             kinds.add("injured" if word in ("injured", "wounded", "hurt") else
                       "captured" if word in ("abducted", "kidnapped", "captured") else "killed")
+            rule_id = "counts:single_killed_after"
         elif _KILLED_BEFORE.search(before):
             kinds.add("killed")
+            rule_id = "counts:killed_before"
         elif _INJURED_BEFORE.search(before):
             kinds.add("injured")
+            rule_id = "counts:injured_before"
         if kinds:
-            found.append(CountMention(m.start() + offset, m.end() + offset, m.group(0), 1, None, None, "exact", kinds))
+            found.append(CountMention(m.start() + offset, m.end() + offset, m.group(0), 1, None, None, "exact", kinds, rule_id))
     # "Two Somali citizens and four Kenyan citizens died": the first group shares the verb.
     for a, b in zip(found, found[1:]):
         if not a.kinds and b.kinds and b.start - a.end < 60 and re.fullmatch(r"[\w\s'-]*\band\s+", text[a.end - offset:b.start - offset]):

@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span as SpacySpan
 from warlog.extract import location as geo
 from warlog.extract.actors import ActorDictionary, acled_country_name
 from warlog.extract.counts import CountMention, find_counts, reports_no_casualties
+from warlog.extract.decisions import DecisionContext, attribution, decide, score_cues
 from warlog.extract.dates import DAY, MONTH, WEEK, YEAR, ResolvedDate, resolve_date
 from warlog.records import Actor, ActorMention, Claim, Document, Event, Extraction, Span
 from warlog.extract.taxonomy import (
@@ -39,40 +40,20 @@ _TREND = rules.pattern("sentences", "trend")
 _NEW_INCIDENT = rules.pattern("sentences", "new_incident")
 _GENERIC_CLAIM = rules.pattern("sentences", "generic_claim")
 _BY_AGENT = rules.pattern("sentences", "by_agent")
-_SOURCE_PATTERNS = [
-    (re.compile(r"\b(?:Syrian Observatory for Human Rights|SOHR)\b"), "Syrian Observatory for Human Rights"),
-    (re.compile(r"\b(?:United Nations|UN|UNAMA|OCHA|UNHCR|UNICEF)\b(?: (?:report|official|agency|mission|envoy|monitors?))?"), "United Nations"),
-    (re.compile(r"\b(?:the )?[Mm]inistry of (?:Defen[cs]e|Interior|Health)\b|\b(?:defen[cs]e|interior|health) ministry\b", re.I), None),
-    (re.compile(r"\bAmnesty International\b"), "Amnesty International"),
-    (re.compile(r"\bHuman Rights Watch\b"), "Human Rights Watch"),
-    (re.compile(r"\b(?:local )?(?:activists|residents|witnesses|sources|medics|officials|police)\b", re.I), None),
-]
 _SOURCE_CUE = rules.pattern("sentences", "source_cue")
 
-ARMED_INTER = {1, 2, 3, 4, 8}
 _TARGET_BEFORE = rules.pattern("sentences", "target_before")
 _CODED_FATALITIES = rules.pattern("sentences", "coded_fatalities")
 _PASSIVE_AFTER = rules.pattern("sentences", "passive_after")
 _DATELINE = rules.pattern("sentences", "dateline")
 _DEFINITE_BEFORE = rules.pattern("sentences", "definite_before")  # "the deadly ambush", not "struck the city with missiles"
-# a mention of who reports, not of who took part: "residents said.", "police said on Wednesday,",
-# "a police spokesman told AFP.", "according to the army"
-_ATTRIBUTION_AFTER = rules.pattern("sentences", "attribution_after")
-_ATTRIBUTION_BEFORE = rules.pattern("sentences", "attribution_before")
-
-
-def _attribution(s: "Sentence", m: ActorMention) -> bool:
-    """Whether an actor mention names the source of the report rather than a party to the incident."""
-    start, end = m.start - s.start, m.end - s.start
-    return bool(_ATTRIBUTION_AFTER.match(s.text, end) or _ATTRIBUTION_BEFORE.search(s.text[max(0, start - 40):start]))
 _COMMENTARY = rules.pattern("sentences", "commentary")
 _UNIT = rules.pattern("sentences", "unit")
-_PROTESTERS_ARRESTED = rules.pattern("sentences", "protesters_arrested")
-_DIRECT_FIGHT = rules.pattern("sentences", "direct_fight")
-_TERRITORY = rules.pattern("sentences", "territory")
-_STATE_AGENT = rules.pattern("sentences", "state_agent")
-_PROTEST_FIGHT = rules.pattern("sentences", "protest_fight")
-_LIGHT_ARMS = rules.pattern("sentences", "light_arms")
+
+
+def _armed_inter() -> set[int]:
+    """ACLED actor type codes of armed actors (rules/coding.yaml)."""
+    return set(rules.active().value("coding", "armed_inter"))
 
 
 @dataclass
@@ -175,7 +156,8 @@ class Extractor:
         self.actors = actors or ActorDictionary.load()
 
     # -- per sentence -------------------------------------------------------------------
-    def _sentences(self, doc: Doc, document: Document) -> list[Sentence]:
+    def _sentences(self, doc: Doc, document: Document) -> tuple[list[Sentence], list]:
+        """The report's sentences, and every place it names (datelines included)."""
         text = doc.text
         breaks = [m.end() for m in re.finditer(r"\n\s*\n|\n", text)]
         if doc.has_extension("places") and doc._.places is not None:
@@ -191,7 +173,7 @@ class Extractor:
         date_ents = [e for e in doc.ents if e.label_ == "DATE"]
         # "BEIRUT, June 30 (Levant Desk) -": where the report was filed, not where it happened
         datelines = [(m.start(1), m.end(1)) for m in _DATELINE.finditer(text)]
-        self._all_places = places
+        all_places = places
         places = [p for p in places if not any(a <= p.start < b for a, b in datelines)]
         sentences: list[Sentence] = []
         para_caption: dict[int, bool] = {}
@@ -234,7 +216,7 @@ class Extractor:
         for prev, s in zip(sentences, sentences[1:]):
             if prev.tally and s.paragraph - prev.paragraph <= 1 and _TALLY_CONTINUES.search(s.text) and not s.event_dates:
                 s.tally = True
-        return sentences
+        return sentences, all_places
 
     @staticmethod
     def _is_history(s: Sentence, published: date | None) -> bool:
@@ -303,75 +285,14 @@ class Extractor:
         return incidents
 
     # -- fields ---------------------------------------------------------------------------
-    def _sub_event(self, inc: Incident, victims_civilian: bool, armed_actors: int) -> str | None:
-        scores: dict[str, float] = {}
-        first = inc.sentences[0]
-        for s in inc.sentences:
-            seen: set[str] = set()
-            for c in s.cues:
-                if c.sub_event_type in seen:
-                    continue
-                seen.add(c.sub_event_type)
-                scores[c.sub_event_type] = scores.get(c.sub_event_type, 0.0) + c.weight * (1.5 if s is first else 1.0)
+    def _sub_event(self, inc: Incident, victims_civilian: bool, armed_actors: int) -> tuple[str, str] | None:
+        """The sub-event type and the id of the decision step that chose it (rules/decisions.yaml)."""
+        ruleset = rules.active()
+        scores = score_cues(inc, ruleset.value("coding", "first_sentence_weight"))
         if not scores:
             return None
-        text = inc.text
-        protest = scores.get("Peaceful protest", 0.0)
-        if protest or scores.get("Violent demonstration") or scores.get("Mob violence"):
-            if scores.get("Mob violence", 0) >= max(protest, scores.get("Violent demonstration", 0)) and scores.get("Mob violence"):
-                return "Mob violence"
-            # "insurgents clashed with security forces": armed men fighting, not a riot
-            fighters = not protest and "Armed clash" in scores and any(
-                a.actor.inter in (2, 3) and not _attribution(x, a) for x in inc.sentences for a in x.actors)
-            if (scores.get("Violent demonstration", 0) >= 4 or _PROTEST_FIGHT.search(text)) and not fighters:
-                if not ("Excessive force against protesters" in scores and re.search(r"\b(?:police|security forces|troops|soldiers)\b[^.]{0,40}\b(?:killed|shot)\b", text, re.I)):
-                    return "Violent demonstration"
-            if protest:
-                if "Excessive force against protesters" in scores and re.search(r"\b(killed|dead|died|shot)\b", text, re.I):
-                    return "Excessive force against protesters"
-                if "Protest with intervention" in scores or _PROTESTERS_ARRESTED.search(text):
-                    return "Protest with intervention"
-                return "Peaceful protest"
-        if "Sexual violence" in scores:
-            return "Sexual violence"
-        weapon_types = ["Chemical weapon", "Suicide bomb", "Air/drone strike", "Grenade", "Remote explosive/landmine/IED", "Shelling/artillery/missile attack"]
-        opening = " ".join(x.text for x in inc.sentences if x.paragraph == first.paragraph)
-        direct_fight = _DIRECT_FIGHT.search(opening) or _LIGHT_ARMS.search(first.text)
-        territory = _TERRITORY.search(first.text)
-        if territory and not first.no_casualties:
-            agent_text = first.text[:territory.start()]
-            if _STATE_AGENT.search(agent_text) or re.search(r"\b(?:regained|recaptured|retook|liberated)\b", territory.group(0), re.I):
-                return "Government regains territory"
-            if agent_text.strip():
-                return "Non-state actor overtakes territory"
-        for w in weapon_types[:2]:
-            if w in scores:
-                return w
-        if direct_fight:
-            return "Armed clash"
-        if "Disrupted weapons use" in scores and not re.search(
-                r"\b(?:exploded|went off|killed|died|dead|injured|wounded|blast|fired|launched|raid\w*|attack\w*)\b", first.text, re.I):
-            return "Disrupted weapons use"
-        if "Disrupted weapons use" in scores and scores["Disrupted weapons use"] >= max((scores.get(w, 0) for w in weapon_types), default=0):
-            return "Disrupted weapons use"
-        best_weapon = max(weapon_types, key=lambda w: scores.get(w, 0.0))
-        if scores.get(best_weapon, 0) > 0:
-            return best_weapon
-        if "Abduction/forced disappearance" in scores:
-            return "Abduction/forced disappearance"
-        violent = scores.get("Attack", 0) + scores.get("Armed clash", 0)
-        if violent:
-            if armed_actors >= 2 and not victims_civilian:
-                return "Armed clash"
-            if victims_civilian:
-                return "Attack"
-            if scores.get("Armed clash", 0):
-                return "Armed clash"
-            if scores.get("Looting/property destruction", 0) > scores.get("Attack", 0):
-                return "Looting/property destruction"
-            return "Attack"
-        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        return ranked[0][0]
+        coding = {e.id: e.value for e in ruleset.entries["coding"]}
+        return decide(DecisionContext(inc, scores, victims_civilian, armed_actors, coding))
 
     def _place(self, inc: Incident, hint: str | None):
         """The incident's location: (place, location name, geo_precision, admin1)."""
@@ -381,7 +302,7 @@ class Extractor:
         sub = [p for p in mentions if not p.is_country]
         road = geo.road_between_in(inc.sentences, sub)
         if road is not None:
-            return road
+            return (*road, "place:road_between")
         candidates = sub or mentions
         sentence_of = {id(p): s for s in inc.sentences for p in s.places}
 
@@ -409,7 +330,7 @@ class Extractor:
             precision = 2
         else:
             precision = 1
-        return best.place, best.place.name, precision
+        return best.place, best.place.name, precision, "place:aside" if aside(best) else "place:incident_sentences"
 
     def _document_place(self, inc: Incident):
         """No place in the incident's own sentences: the place the report is datelined or
@@ -425,16 +346,17 @@ class Extractor:
         best = max(pool, key=lambda p: (counts[p.place.place_id], -p.start))
         fclass = best.place.feature_class
         precision = 3 if best.is_country or best.is_admin1 or fclass in ("A", "L") else 2
-        return best.place, best.place.name, precision
+        return best.place, best.place.name, precision, "place:document"
 
     def _reported_by(self, text: str) -> str | None:
         if not _SOURCE_CUE.search(text):
             return None
-        for pattern, name in _SOURCE_PATTERNS:
-            m = pattern.search(text)
+        ruleset = rules.active()
+        for source in ruleset.entries["sources"]:
+            m = ruleset.regex("sources", source.id).search(text)
             if m:
-                if name:
-                    return name
+                if source.name:
+                    return source.name
                 word = m.group(0).strip()
                 return word[0].upper() + word[1:]
         return None
@@ -469,7 +391,7 @@ class Extractor:
         resolved: list[tuple[ActorMention, Actor, bool]] = []
         for s in inc.sentences:
             for m in s.actors:
-                if _attribution(s, m):
+                if attribution(s, m):
                     continue  # "police said": who reports, not who fought
                 actor = self._resolve_actor(m, country, when)
                 if actor is None:
@@ -479,7 +401,7 @@ class Extractor:
                 agent = bool(_BY_AGENT.search(doc_text[max(0, rel - 25):rel]))
                 resolved.append((m, actor, agent))
         event_type = event_type_of(sub_event)
-        armed = [(m, a, ag) for m, a, ag in resolved if a.inter in ARMED_INTER]
+        armed = [(m, a, ag) for m, a, ag in resolved if a.inter in _armed_inter()]
         # The most specific mention of the same actor wins (a named branch over "IS", a unit over "army").
         def pick(cands):
             if not cands:
@@ -535,9 +457,8 @@ class Extractor:
 
     # -- the whole report -----------------------------------------------------------------
     def extract(self, doc: Doc, document: Document) -> Extraction:
-        sentences = self._sentences(doc, document)
+        sentences, all_places = self._sentences(doc, document)
         incidents = self._incidents(sentences, document)
-        all_places = self._all_places
         for inc in incidents:
             inc.document_places = all_places
         events: list[Event] = []
@@ -563,17 +484,20 @@ class Extractor:
             country_iso2 = geo.country_from_text(text)
         if place is None and document.country:
             place = geo.country_place(country_iso2)
+            if place is not None:
+                place = (*place, "place:country_hint")
         country = acled_country_name(country_iso2) if country_iso2 else None
         when = inc.date.start if inc.date else None
         precision = inc.date.precision if inc.date else None
         if inc.date is None and document.published is not None:
             when, precision = document.published, DAY
         victims_civilian = self._victims_are_civilians(inc)
-        armed = {r.name for s in inc.sentences for a in s.actors if a.actor.inter in ARMED_INTER and not _attribution(s, a)
+        armed = {r.name for s in inc.sentences for a in s.actors if a.actor.inter in _armed_inter() and not attribution(s, a)
                  for r in [self._resolve_actor(a, country_iso2, when)] if r is not None}
-        sub_event = self._sub_event(inc, victims_civilian, len(armed))
-        if sub_event is None:
+        decided = self._sub_event(inc, victims_civilian, len(armed))
+        if decided is None:
             return None
+        sub_event, decision_id = decided
         if event_type_of(sub_event) in ("Battles", "Violence against civilians", "Explosions/Remote violence") \
                 and is_non_conflict(text) and not armed:
             return None  # a flood, a gas explosion, a crash: deaths, but no one fought
@@ -629,9 +553,10 @@ class Extractor:
             reported_by=self._reported_by(text) or self._reported_by(doc.text),
             evidence=evidence,
             confidence=round(min(confidence, 0.95), 2),
+            coded_by=_coded_by(inc, decision_id, place[3] if place is not None else None),
         )
         if place is not None:
-            p, name, geo_precision = place
+            p, name, geo_precision, _ = place
             event.admin1 = p.admin1
             event.admin2 = p.admin2
             event.location = name
@@ -713,7 +638,7 @@ class Extractor:
     def _victims_are_civilians(inc: Incident) -> bool:
         for s in inc.sentences:
             for a in s.actors:
-                if a.actor.inter == 7 and not _attribution(s, a):  # "residents said": witnesses, not victims
+                if a.actor.inter == 7 and not attribution(s, a):  # "residents said": witnesses, not victims
                     return True
             for c in s.counts:
                 if c.kinds & {"killed", "injured", "captured"}:
@@ -740,6 +665,16 @@ class Extractor:
         if not any(groups):
             return 0, None, None, None
         return _combine(groups)
+
+
+def _coded_by(inc: Incident, decision_id: str, place_rule: str | None) -> list[str]:
+    """The ids of the rules that decided an event's type (cues, decision step), toll and place."""
+    ids = [f"cues:{c.rule_id}" for s in inc.sentences for c in s.cues]
+    ids.append(f"decisions:{decision_id}")
+    ids += [c.rule_id for s in inc.sentences for c in s.counts if c.rule_id and c.kinds & {"killed", "injured", "captured"}]
+    if place_rule:
+        ids.append(place_rule)
+    return list(dict.fromkeys(ids))
 
 
 def _without_placeholders(actor: Actor | None) -> Actor | None:
@@ -784,11 +719,13 @@ def _combine(by_sentence: list[list[CountMention]]) -> tuple[int, int | None, in
     return max(totals, key=lambda t: t[0])
 
 
-_EXTRACTOR: Extractor | None = None
+_EXTRACTOR: tuple[rules.RuleSet, Extractor] | None = None
 
 
 def default_extractor() -> Extractor:
+    """The shared extractor of the rules in force (a new one when `rules.configure` changes them)."""
     global _EXTRACTOR
-    if _EXTRACTOR is None:
-        _EXTRACTOR = Extractor()
-    return _EXTRACTOR
+    ruleset = rules.active()
+    if _EXTRACTOR is None or _EXTRACTOR[0] is not ruleset:
+        _EXTRACTOR = (ruleset, Extractor())
+    return _EXTRACTOR[1]

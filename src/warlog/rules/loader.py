@@ -23,6 +23,8 @@ from typing import Any, Callable, Iterable, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from warlog.vocabulary import SUB_EVENT_TYPES
+
 BUILTIN_DIR = Path(__file__).parent
 ENV_VAR = "WARLOG_RULES"
 _FLAGS = {"IGNORECASE": re.I, "MULTILINE": re.M, "DOTALL": re.S, "VERBOSE": re.X, "ASCII": re.A}
@@ -98,7 +100,10 @@ FILE_MODELS: dict[str, type[Entry]] = {
     "place_values": ValueEntry,
     "merge": ValueEntry,
     "decisions": DecisionEntry,
+    "coding": ValueEntry,
 }
+#: Files a rules folder may hold that are not lists of entries: read by their own stage.
+OTHER_FILES = {"actors.yaml": "the actor dictionary (extract/actors.py), in the format of data/actors.yaml"}
 PATTERN_FILES = {name for name, model in FILE_MODELS.items() if issubclass(model, PatternEntry)}
 
 
@@ -131,30 +136,47 @@ def _read_file(path: Path) -> list[dict[str, Any]]:
         raise RuleError(f"{path}: cannot be read as YAML: {exc}") from None
     if data is None:
         return []
-    if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
+    if not isinstance(data, dict) or not isinstance(data.get("entries") or [], list):
         raise RuleError(f"{path}: expected a mapping with a list under 'entries'")
     raws = data.get("entries") or []
+    seen: set[str] = set()
     for i, raw in enumerate(raws):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             raise RuleError(f"{path}: entry {i + 1} is not a mapping with a string 'id'")
+        if raw["id"] in seen:
+            raise RuleError(f"{path}: entry '{raw['id']}' is given twice in this file")
+        seen.add(raw["id"])
     return raws
 
 
-def _overlay(merged: list[dict[str, Any]], raws: list[dict[str, Any]]) -> None:
+def _update(base: dict[str, Any], raw: dict[str, Any]) -> None:
+    """Lays an overriding entry's fields over ``base``; a new ``pattern`` drops an inherited
+    ``any_of`` and a new ``any_of`` an inherited ``pattern`` (an entry has one of the two)."""
+    for form, other in (("pattern", "any_of"), ("any_of", "pattern")):
+        if form in raw and other not in raw:
+            base.pop(other, None)
+    base.update(raw)
+
+
+def _overlay(merged: list[dict[str, Any]], raws: list[dict[str, Any]], path: Path) -> None:
     index = {e["id"]: i for i, e in enumerate(merged)}
     for raw in raws:
         raw = dict(raw)
         where_before, where_after = raw.get("before"), raw.get("after")
         if raw["id"] in index and not (where_before or where_after):
-            merged[index[raw["id"]]].update(raw)
+            _update(merged[index[raw["id"]]], raw)
             continue
         if raw["id"] in index:
             base = merged.pop(index[raw["id"]])
-            base.update(raw)
+            _update(base, raw)
             raw = base
-        anchor = where_before or where_after
         ids = [e["id"] for e in merged]
-        pos = len(merged) if anchor not in ids else ids.index(anchor) + (0 if where_before else 1)
+        anchor = where_before or where_after
+        if anchor and anchor not in ids:
+            where = "before" if where_before else "after"
+            raise RuleError(f"{path}: entry '{raw['id']}': {where}: '{anchor}' is not an entry of this file "
+                            "(in this or an earlier folder)")
+        pos = len(merged) if not anchor else ids.index(anchor) + (0 if where_before else 1)
         merged.insert(pos, raw)
         index = {e["id"]: i for i, e in enumerate(merged)}
 
@@ -171,6 +193,8 @@ def config_dirs(explicit: Iterable[str | os.PathLike[str]] = (), start: Path | N
             raise RuleError(f"{toml}: cannot be read: {exc}") from None
         listed = conf.get("rules", [])
         listed = [listed] if isinstance(listed, str) else listed
+        if not isinstance(listed, list) or not all(isinstance(d, str) for d in listed):
+            raise RuleError(f"{toml}: 'rules' must be a folder or a list of folders")
         dirs += [(toml.parent / d) for d in listed]
     env = os.environ.get(ENV_VAR)
     if env:
@@ -200,16 +224,21 @@ class RuleSet:
         self.origin: dict[tuple[str, str], Path] = {}
         raw_files: dict[str, list[dict[str, Any]]] = {name: [] for name in FILE_MODELS}
         for d in dirs:
+            if not d.is_dir():
+                raise RuleError(f"{d}: rules folder not found")
             for path in sorted(d.glob("*.yaml")):
                 name = path.stem
+                if path.name in OTHER_FILES:
+                    continue
                 if name not in FILE_MODELS:
                     if d == BUILTIN_DIR:
                         continue
-                    raise RuleError(f"{path}: unknown rules file (known: {', '.join(sorted(FILE_MODELS))})")
+                    known = sorted([f"{n}.yaml" for n in FILE_MODELS] + list(OTHER_FILES))
+                    raise RuleError(f"{path}: unknown rules file (known: {', '.join(known)})")
                 raws = _read_file(path)
                 for raw in raws:
                     self.origin[(name, raw["id"])] = path
-                _overlay(raw_files[name], raws)
+                _overlay(raw_files[name], raws, path)
         for name, model in FILE_MODELS.items():
             kept: list[Entry] = []
             for raw in raw_files[name]:
@@ -224,6 +253,8 @@ class RuleSet:
             self.entries[name] = kept
             self.by_id[name] = {e.id: e for e in kept}
         self._lexicon: dict[str, str] = {}
+        for entry in self.entries["lexicon"]:
+            self.lexicon(entry.id)
         self.compiled: dict[tuple[str, str], re.Pattern[str]] = {}
         self.sources: dict[tuple[str, str], str] = {}
         for name in PATTERN_FILES:
@@ -233,6 +264,10 @@ class RuleSet:
                      for e in self.entries["cues"]]
         self._check()
 
+    def extra_files(self, name: str) -> list[Path]:
+        """`name` (one of OTHER_FILES) in each users' folder, lowest first."""
+        return [d / name for d in self.dirs[1:] if (d / name).is_file()]
+
     # -- lexicon and patterns ----------------------------------------------------------------
     def lexicon(self, lex_id: str, _seen: tuple[str, ...] = ()) -> str:
         """A word list as one regex alternation (no group, no boundaries)."""
@@ -241,9 +276,14 @@ class RuleSet:
         entry = self.by_id["lexicon"].get(lex_id)
         if entry is None:
             raise RuleError(f"lexicon entry '{lex_id}' not found (or disabled)")
-        if lex_id in _seen:
-            raise RuleError(f"lexicon entry '{lex_id}' includes itself")
         assert isinstance(entry, LexiconEntry)
+        path = self.origin.get(("lexicon", lex_id), BUILTIN_DIR / "lexicon.yaml")
+        for inc in entry.include:
+            if inc == lex_id or inc in _seen:
+                chain = " > ".join(_seen + (lex_id, inc))
+                raise RuleError(f"{path}: entry '{lex_id}': includes itself ({chain})")
+            if inc not in self.by_id["lexicon"]:
+                raise RuleError(f"{path}: entry '{lex_id}': include '{inc}' is not a lexicon entry (or is disabled)")
         parts = [self.lexicon(i, _seen + (lex_id,)) for i in entry.include] + list(entry.terms)
         self._lexicon[lex_id] = "|".join(p for p in parts if p)
         return self._lexicon[lex_id]
@@ -266,7 +306,7 @@ class RuleSet:
         if (file, entry_id) in self.compiled:
             return
         path = self.origin.get((file, entry_id), BUILTIN_DIR / f"{file}.yaml")
-        entry = self.by_id[file].get(entry_id)
+        entry = self.by_id.get(file, {}).get(entry_id) if file in PATTERN_FILES else None
         if entry is None:
             raise RuleError(f"{file}: pattern '{entry_id}' not found (or disabled)")
         if entry_id in seen:
@@ -302,6 +342,8 @@ class RuleSet:
             raise RuleError(f"{file}: pattern '{entry_id}' not found (or disabled)") from None
 
     def value(self, file: str, entry_id: str, default: Any = ...) -> Any:
+        if file not in self.by_id:
+            raise RuleError(f"'{file}' is not a rules file (known: {', '.join(sorted(FILE_MODELS))})")
         entry = self.by_id[file].get(entry_id)
         if entry is None:
             if default is not ...:
@@ -310,23 +352,31 @@ class RuleSet:
         return entry.value  # type: ignore[attr-defined]
 
     def _check(self) -> None:
-        from warlog.vocabulary import SUB_EVENT_TYPES
+        self._decisions_checked = False
         for cue in self.entries["cues"]:
             assert isinstance(cue, CueEntry)
             if cue.sub_event_type not in SUB_EVENT_TYPES:
                 path = self.origin.get(("cues", cue.id))
                 raise RuleError(f"{path}: entry '{cue.id}': sub_event_type '{cue.sub_event_type}' is not one of ACLED's")
+
+    def check_decisions(self) -> None:
+        """Checks that the decision list names registered conditions and choosers and ACLED's
+        types; run once the module registering them is imported (extract.decisions does it)."""
+        if self._decisions_checked:
+            return
         for step in self.entries["decisions"]:
             assert isinstance(step, DecisionEntry)
             path = self.origin.get(("decisions", step.id))
             for name in step.when + step.unless:
-                if name not in CONDITIONS:
+                if name.partition(":")[0] not in CONDITIONS:
                     raise RuleError(f"{path}: entry '{step.id}': condition '{name}' is not registered "
                                     f"(known: {', '.join(sorted(CONDITIONS))})")
-            if step.then.startswith("@") and step.then[1:] not in CHOOSERS:
-                raise RuleError(f"{path}: entry '{step.id}': chooser '{step.then}' is not registered")
+            if step.then.startswith("@") and step.then[1:].partition(":")[0] not in CHOOSERS:
+                raise RuleError(f"{path}: entry '{step.id}': chooser '{step.then}' is not registered "
+                                f"(known: {', '.join('@' + c for c in sorted(CHOOSERS))})")
             if not step.then.startswith("@") and step.then not in SUB_EVENT_TYPES:
                 raise RuleError(f"{path}: entry '{step.id}': '{step.then}' is not one of ACLED's sub-event types")
+        self._decisions_checked = True
 
 
 # -- the rules in force ----------------------------------------------------------------------

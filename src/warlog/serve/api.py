@@ -420,7 +420,7 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
     def facets(request: Request) -> dict[str, Any]:
         """Values to filter by: countries stored, ACLED's event and sub-event types."""
         _only(request, ())
-        from warlog.extract.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
+        from warlog.vocabulary import EVENT_TYPES, SUB_EVENT_TYPES
 
         countries = sorted(set(query.spellings.values(engine, "country", merged_events))
                            | set(query.spellings.values(engine, "country", events)))

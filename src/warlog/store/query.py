@@ -36,7 +36,7 @@ from sqlalchemy.sql import ColumnElement
 from warlog.records import Event, Span
 from warlog.store.db import (documents, event_links, event_overrides, event_reviews, events, evidence, in_chunks,
                           merged_events)
-from warlog.extract.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
+from warlog.vocabulary import EVENT_TYPES, SUB_EVENT_TYPES
 
 MAX_PER_PAGE = 500
 MAX_TEXT = 200
