@@ -41,22 +41,12 @@ _COUNT_RE = re.compile(
     re.I,
 )
 
-_PERSON = rules.pattern("counts", "person")
-_KILLED_AFTER = rules.pattern("counts", "killed_after")
-_KILLED_BEFORE = rules.pattern("counts", "killed_before")
-_TOLL_RISES = rules.pattern("counts", "toll_rises")
-_INJURED = rules.pattern("counts", "injured")
-_INJURED_BEFORE = rules.pattern("counts", "injured_before")
-_CAPTURED = rules.pattern("counts", "captured")
-_CAPTURED_BEFORE = rules.pattern("counts", "captured_before")
-_MEMBERS = rules.pattern("counts", "members")
-_BOUNDARY = rules.pattern("counts", "boundary")
-_NOT_COUNT_AFTER = rules.pattern("counts", "not_count_after")
-_MONTH_NEAR = rules.pattern("counts", "month_near")
-_MONTH_AFTER = rules.pattern("counts", "month_after")
-_ZERO = rules.pattern("counts", "zero")
-_SINGLE = rules.pattern("counts", "single")
-_SINGLE_KILLED_AFTER = rules.pattern("counts", "single_killed_after")
+(_PERSON, _KILLED_AFTER, _KILLED_BEFORE, _TOLL_RISES, _INJURED, _INJURED_BEFORE, _CAPTURED,
+ _CAPTURED_BEFORE, _MEMBERS, _BOUNDARY, _NOT_COUNT_AFTER, _MONTH_NEAR, _MONTH_AFTER, _ZERO, _SINGLE,
+ _SINGLE_KILLED_AFTER, _CAPTIVES, _CAPTIVES_EXECUTED) = rules.patterns(
+    "counts", "person", "killed_after", "killed_before", "toll_rises", "injured", "injured_before",
+    "captured", "captured_before", "members", "boundary", "not_count_after", "month_near",
+    "month_after", "zero", "single", "single_killed_after", "captives", "captives_executed")
 
 
 @dataclass
@@ -170,7 +160,7 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             elif first is c and c and (person_follows or re.match(r"\s*(were|was)\b", after)):
                 kinds.add("captured")
                 rule_id = "counts:captured"
-        elif "killed" in kinds and re.search(r"\b(they|who|whom)\b.{0,20}\b(took prisoner|captured|abducted|kidnapped|had taken|were holding)\b|\b(prisoners?|hostages?|captives?|captured \w+)\b", after[:60], re.I):
+        elif "killed" in kinds and _CAPTIVES.search(after[:60]):
             kinds.add("captured")
         if not kinds and person_follows and _MEMBERS.search(" ".join(after.split()[:3])):
             kinds.add("members")
@@ -205,7 +195,7 @@ def find_counts(text: str, offset: int = 0) -> list[CountMention]:
             a.kinds = set(b.kinds)
     found = [c for c in found if c.kinds or _PERSON.match(text[c.end - offset:].strip())]
     # "... captured eight soldiers ... then executed them": the captives' number is the dead's.
-    if re.search(r"\b(executed|killed|murdered|shot|beheaded|slaughtered)\s+(?:all\s+of\s+)?(them|all of them|the (?:prisoners|hostages|captives))\b", text, re.I):
+    if _CAPTIVES_EXECUTED.search(text):
         for c in found:
             if "captured" in c.kinds:
                 c.kinds.add("killed")

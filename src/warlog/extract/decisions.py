@@ -20,18 +20,11 @@ if TYPE_CHECKING:
     from warlog.extract.events import Incident, Sentence
     from warlog.records import ActorMention
 
-_ATTRIBUTION_AFTER = rules.pattern("sentences", "attribution_after")
-_ATTRIBUTION_BEFORE = rules.pattern("sentences", "attribution_before")
-_PROTESTERS_ARRESTED = rules.pattern("sentences", "protesters_arrested")
-_DIRECT_FIGHT = rules.pattern("sentences", "direct_fight")
-_TERRITORY = rules.pattern("sentences", "territory")
-_STATE_AGENT = rules.pattern("sentences", "state_agent")
-_PROTEST_FIGHT = rules.pattern("sentences", "protest_fight")
-_LIGHT_ARMS = rules.pattern("sentences", "light_arms")
-_SECURITY_FORCES_KILLED = rules.pattern("sentences", "security_forces_killed")
-_DEATHS_OR_SHOOTING = rules.pattern("sentences", "deaths_or_shooting")
-_REGAIN_VERB = rules.pattern("sentences", "regain_verb")
-_WEAPON_USED = rules.pattern("sentences", "weapon_used")
+(_ATTRIBUTION_AFTER, _ATTRIBUTION_BEFORE, _PROTESTERS_ARRESTED, _DIRECT_FIGHT, _TERRITORY, _STATE_AGENT,
+ _PROTEST_FIGHT, _LIGHT_ARMS, _SECURITY_FORCES_KILLED, _DEATHS_OR_SHOOTING, _REGAIN_VERB, _WEAPON_USED) = rules.patterns(
+    "sentences", "attribution_after", "attribution_before", "protesters_arrested", "direct_fight",
+    "territory", "state_agent", "protest_fight", "light_arms", "security_forces_killed",
+    "deaths_or_shooting", "regain_verb", "weapon_used")
 
 
 def attribution(s: "Sentence", m: "ActorMention") -> bool:

@@ -31,24 +31,14 @@ from warlog.extract.taxonomy import (
     score_sub_events,
 )
 
-_CAPTION = rules.pattern("sentences", "caption")
-_REPORT_VERB_BEFORE = rules.pattern("sentences", "report_verb_before")
-_TALLY = rules.pattern("sentences", "tally")
-_TALLY_CONTINUES = rules.pattern("sentences", "tally_continues")
-_ESTIMATE = rules.pattern("sentences", "estimate")
-_TREND = rules.pattern("sentences", "trend")
-_NEW_INCIDENT = rules.pattern("sentences", "new_incident")
-_GENERIC_CLAIM = rules.pattern("sentences", "generic_claim")
-_BY_AGENT = rules.pattern("sentences", "by_agent")
-_SOURCE_CUE = rules.pattern("sentences", "source_cue")
-
-_TARGET_BEFORE = rules.pattern("sentences", "target_before")
-_CODED_FATALITIES = rules.pattern("sentences", "coded_fatalities")
-_PASSIVE_AFTER = rules.pattern("sentences", "passive_after")
-_DATELINE = rules.pattern("sentences", "dateline")
-_DEFINITE_BEFORE = rules.pattern("sentences", "definite_before")  # "the deadly ambush", not "struck the city with missiles"
-_COMMENTARY = rules.pattern("sentences", "commentary")
-_UNIT = rules.pattern("sentences", "unit")
+(_CAPTION, _REPORT_VERB_BEFORE, _TALLY, _TALLY_CONTINUES, _ESTIMATE, _TREND, _NEW_INCIDENT, _GENERIC_CLAIM,
+ _BY_AGENT, _SOURCE_CUE) = rules.patterns(
+    "sentences", "caption", "report_verb_before", "tally", "tally_continues", "estimate", "trend",
+    "new_incident", "generic_claim", "by_agent", "source_cue")
+(_TARGET_BEFORE, _CODED_FATALITIES, _PASSIVE_AFTER, _DATELINE, _DEFINITE_BEFORE, _COMMENTARY, _UNIT,
+ _CIVILIAN_COUNT_NOUN, _ARMED_TARGET, _SOURCE_DOCUMENT) = rules.patterns(
+    "sentences", "target_before", "coded_fatalities", "passive_after", "dateline", "definite_before",
+    "commentary", "unit", "civilian_count_noun", "armed_target", "source_document")
 
 
 def _armed_inter() -> set[int]:
@@ -576,7 +566,7 @@ class Extractor:
             if not (s.tally or s.estimate or s.trend):
                 continue
             source = self._reported_by(s.text)
-            if source is None and claims and re.search(r"\bthe (?:report|statement|study)\b", s.text, re.I):
+            if source is None and claims and _SOURCE_DOCUMENT.search(s.text):
                 source = claims[-1].source
             if source is None:
                 if doc_source is None:
@@ -643,11 +633,9 @@ class Extractor:
             for c in s.counts:
                 if c.kinds & {"killed", "injured", "captured"}:
                     after = s.text[c.end - s.start:c.end - s.start + 40]
-                    if re.match(r"\W*(?:\w+\s+){0,2}(civilians?|people|villagers|residents|persons|children|women|men|worshippers|farmers|passengers|students|family|shepherds?|herders?|traders?|pilgrims?)\b", after, re.I):
+                    if _CIVILIAN_COUNT_NOUN.match(after):
                         return True
-        return mentions_civilian_target(inc.sentences[0].text) and not re.search(
-            r"\b(soldiers?|troops|army|military|police\w*|militants?|fighters?|forces|positions?|checkpoints?|bases?|rebels?|insurgents?)\b",
-            inc.sentences[0].text, re.I)
+        return mentions_civilian_target(inc.sentences[0].text) and not _ARMED_TARGET.search(inc.sentences[0].text)
 
     @staticmethod
     def _sum_kind(inc: Incident, kind: str) -> int | None:

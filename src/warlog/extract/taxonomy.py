@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from warlog import rules
 from warlog.vocabulary import EVENT_TYPES, SUB_EVENT_TYPES, disorder_type_of, event_type_of  # noqa: F401
 
-VIOLENCE_WORDS = rules.pattern("sentences", "violence_words")
-NON_CONFLICT = rules.pattern("sentences", "non_conflict")
-_CIVILIAN_TARGET = rules.pattern("sentences", "civilian_target")
+(VIOLENCE_WORDS, NON_CONFLICT, _CIVILIAN_TARGET) = rules.patterns(
+    "sentences", "violence_words", "non_conflict", "civilian_target")
 
 
 @dataclass

@@ -4,7 +4,7 @@
 that follows overlays; `configure(dirs)` lays users' folders over the built-in one.
 """
 from warlog.rules.loader import (CHOOSERS, CONDITIONS, BUILTIN_DIR, RuleError, RuleSet, active, chooser, condition,
-                                 config_dirs, configure, load, pattern)
+                                 config_dirs, configure, load, pattern, patterns)
 
 __all__ = ["CHOOSERS", "CONDITIONS", "BUILTIN_DIR", "RuleError", "RuleSet", "active", "chooser", "condition",
-           "config_dirs", "configure", "load", "pattern"]
+           "config_dirs", "configure", "load", "pattern", "patterns"]

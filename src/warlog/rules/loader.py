@@ -280,8 +280,9 @@ class RuleSet:
         path = self.origin.get(("lexicon", lex_id), BUILTIN_DIR / "lexicon.yaml")
         for inc in entry.include:
             if inc == lex_id or inc in _seen:
-                chain = " > ".join(_seen + (lex_id, inc))
-                raise RuleError(f"{path}: entry '{lex_id}': includes itself ({chain})")
+                chain = " > ".join(_seen[_seen.index(inc):] + (lex_id, inc) if inc in _seen else (lex_id, inc))
+                raise RuleError(f"{path}: entry '{lex_id}': include '{inc}' makes a loop, an entry that includes "
+                                f"itself ({chain})")
             if inc not in self.by_id["lexicon"]:
                 raise RuleError(f"{path}: entry '{lex_id}': include '{inc}' is not a lexicon entry (or is disabled)")
         parts = [self.lexicon(i, _seen + (lex_id,)) for i in entry.include] + list(entry.terms)
@@ -457,3 +458,8 @@ class Pattern:
 def pattern(file: str, entry_id: str) -> Pattern:
     """A handle on pattern ``entry_id`` of rules file ``file``, honouring overlays."""
     return Pattern(file, entry_id)
+
+
+def patterns(file: str, *entry_ids: str) -> tuple[Pattern, ...]:
+    """Handles on several patterns of one rules file, in the order named."""
+    return tuple(Pattern(file, i) for i in entry_ids)

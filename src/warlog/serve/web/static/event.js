@@ -53,7 +53,7 @@ function show(d) {
     !incident && d.merged_id ? el("span", { class: "muted" }, " · one report of ", link(`/events/${encodeURIComponent(d.merged_id)}`, "this incident")) : "",
     (e.edited_fields || []).length ? el("span", { class: "muted" }, ` · edited: ${e.edited_fields.join(", ")}`) : "");
   const edited = new Set(e.edited_fields || []);
-  const info = incident ? ["number_of_sources", "first_reported", "latest_reported", "outlets", "sources"] : ["doc_id"];
+  const info = incident ? ["number_of_sources", "first_reported", "latest_reported", "outlets", "sources"] : ["doc_id", "coded_by"];
   const shown = v => v === null || v === undefined ? "" : Array.isArray(v) ? v.join(", ") : v;
   document.querySelector("#fields tbody").replaceChildren(...EDITABLE.concat(info).map(k =>
     el("tr", { "data-field": k }, el("th", {}, k),
@@ -64,6 +64,8 @@ function show(d) {
     el("div", { class: "muted" }, [s.document.source, s.document.published, s.document.url, s.document.origin].filter(Boolean).join(" · ")),
     s.report ? el("div", { class: "said" }, "This report: ", said(s.report), " · ",
       s.event_id && s.event_id !== e.event_id ? link(`/events/${encodeURIComponent(s.event_id)}`, "its event") : "this event") : null,
+    s.report && (s.report.coded_by || []).length ? el("div", { class: "coded-by muted" }, "Coded by the rules: ",
+      ...s.report.coded_by.map(r => el("code", { class: "rule" }, r))) : null,
     highlighted(s.document.text, s.evidence))));
   if (!d.sources.length) sources.append(el("p", { class: "muted" }, "The source document is not stored."));
   document.querySelector("#history tbody").replaceChildren(...d.history.map(h => el("tr", {},
