@@ -251,3 +251,93 @@ def test_places_batch(gaz, nlp):
     m = next(p for p in out if p.text.startswith("Maarat"))
     assert m.country == "SY" and m.latitude is not None
     assert docs[0].text[m.start:m.end] == m.text
+
+
+# ------------------------------------------------------------------ one matcher, many documents at once
+_CONCURRENT = [
+    # a report from a front: its conflict zone places the small names the gazetteer lacks
+    ("The OSCE SMM recorded shelling near Mineralne and positions near Avdiivka came under fire.", "UA"),
+    # a US town's local news: its council and sheriff make "Paris" the American one
+    ("The Paris City Council met on Tuesday, and the sheriff of Lebanon said deputies would attend.", None),
+]
+
+
+def _summary(ms):
+    return [(m.start, m.text, m.place.place_id if m.place else None, m.near, m.is_demonym, m.confidence) for m in ms]
+
+
+def test_concurrent_documents_keep_their_own_places(gaz, nlp, monkeypatch):
+    """Two documents resolved at once on one matcher (two /api/ingest requests) get the places
+    each gets alone: what the matcher learns of a document is not kept on the shared matcher."""
+    import threading
+
+    from warlog.geo.matcher import PlaceMatcher
+
+    matcher = PlaceMatcher(gaz)
+    docs = [(nlp(text), hint) for text, hint in _CONCURRENT]
+    alone = [_summary(matcher(doc, hint)) for doc, hint in docs]
+    assert alone[0] and alone[1]
+
+    # hold each call half-way (after reading its document, before resolving) until the other
+    # call has read its own: both documents are then in flight together
+    barrier = threading.Barrier(len(docs), timeout=60)
+    original = PlaceMatcher._resolve
+
+    def paced(self, *args, **kwargs):
+        barrier.wait()
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PlaceMatcher, "_resolve", paced)
+    together: list = [None] * len(docs)
+    errors: list = []
+
+    def run(i: int) -> None:
+        try:
+            together[i] = _summary(matcher(*docs[i]))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(docs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert together == alone
+
+
+def test_places_component_config(gaz, nlp):
+    """`warlog_places` is a factory with a config: the gazetteer file and the readings kept."""
+    import spacy
+
+    import warlog.geo.matcher  # noqa: F401  (registers the factory)
+
+    nlp2 = spacy.blank("en")
+    pipe = nlp2.add_pipe("warlog_places", config={"gazetteer_path": str(gaz.path), "max_cands": 10})
+    assert nlp2.get_pipe_meta("warlog_places").assigns == ["doc._.places"]
+    assert nlp2.config["components"]["warlog_places"]["max_cands"] == 10
+    assert pipe.matcher.max_cands == 10 and pipe.matcher.gaz.path == gaz.path
+    default = spacy.blank("en").add_pipe("warlog_places")
+    assert default.gazetteer_path is None and default.max_cands == 25
+
+
+def test_place_word_lists_follow_rule_overlays(matcher, nlp, tmp_path):
+    """The matcher's word lists are rules: an overlay folder's list is used from the next document."""
+    import yaml
+
+    from warlog import rules
+
+    text = "Clashes broke out in Saraqib on Monday."
+    before = [m for m in _resolved(matcher, nlp, text, "SY") if m.text == "Saraqib"]
+    assert before and before[0].place is not None
+    words = rules.active().value("place_values", "common_name_parts") + ["saraqib"]
+    (tmp_path / "place_values.yaml").write_text(yaml.safe_dump(
+        {"entries": [{"id": "common_name_parts", "value": words}]}), encoding="utf-8")
+    try:
+        rules.configure([tmp_path])
+        after = [m for m in _resolved(matcher, nlp, text, "SY") if m.text == "Saraqib"]
+        assert not after or after[0].place is None
+    finally:
+        rules.configure()
+    again = [m for m in _resolved(matcher, nlp, text, "SY") if m.text == "Saraqib"]
+    assert again and again[0].place == before[0].place

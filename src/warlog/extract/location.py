@@ -3,25 +3,25 @@ ACLED's geo_precision (1 the place itself, 2 near it or a road between two place
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
 import pycountry
 
+from warlog import rules
 from warlog.geo.countries import demonym_country, to_iso2
 from warlog.geo.gazetteer import default_gazetteer, haversine_km
-from warlog.geo.matcher import ResolvedMention, find_place_mentions, road_between
+from warlog.geo.matcher import ResolvedMention, find_place_mentions, place_tables, road_between
 from warlog.records import Place
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-#: A road longer than this is coded at its named origin, not at a midpoint in the desert.
-ROAD_MIDPOINT_MAX_KM = 100.0
-
-_BEFORE_FIRST = re.compile(r"\b(?:between|from|road (?:from|linking|connecting|between)|linking|connecting)\s+(?:the\s+)?(?:(?:town|city|village|area)s?\s+(?:of\s+)?)?$", re.I)
-_BETWEEN_TWO = re.compile(r"^\s*(?:,\s*)?(?:and|to|-|–|towards?)\s+(?:the\s+)?(?:(?:town|city|village|area)\s+(?:of\s+)?)?$", re.I)
+# "between X and Y", "the road linking X to Y" (rules/places.yaml); a road longer than
+# place_values.yaml's road_midpoint_max_km is coded at its named origin, not at a midpoint in the desert
+_BEFORE_FIRST = rules.pattern("places", "road_before_first")
+_BETWEEN_TWO = rules.pattern("places", "road_between_two")
+_DEMONYM_WORD = rules.pattern("places", "demonym_word")
 
 
 def places_in_doc(doc: "Doc", country_hint: str | None) -> list[ResolvedMention]:
@@ -40,7 +40,7 @@ def road_between_in(sentences, mentions: list[ResolvedMention]) -> tuple[Place, 
                 continue
             pa, pb = a.place, b.place
             road = road_between(pa, pb)
-            if haversine_km(pa.latitude, pa.longitude, pb.latitude, pb.longitude) > ROAD_MIDPOINT_MAX_KM:
+            if haversine_km(pa.latitude, pa.longitude, pb.latitude, pb.longitude) > place_tables().road_midpoint_max_km:
                 road = road.model_copy(update={"latitude": pa.latitude, "longitude": pa.longitude})
             admin1 = pa.admin1 if pa.admin1 == pb.admin1 or not pb.admin1 else f"{pa.admin1} / {pb.admin1}"
             road = road.model_copy(update={"admin1": admin1, "admin2": pa.admin2 if pa.admin2 == pb.admin2 else None})
@@ -67,7 +67,7 @@ def country_code(value: str | None) -> str | None:
 def country_from_text(text: str) -> str | None:
     """The country a text is most about, from its demonyms and adjectives ("Syrian", "Iraqi")."""
     votes: Counter[str] = Counter()
-    for word in re.findall(r"\b[A-Z][a-z]+(?:ian|ean|ese|ish|i|an|ic)\b", text):
+    for word in _DEMONYM_WORD.findall(text):
         cc = demonym_country(word)
         if cc:
             votes[cc] += 1

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+from warlog import rules
 from warlog.records import Document, GeocodeResult, PlaceMention
 
 from warlog.geo.countries import to_iso2
 from warlog.geo.gazetteer import Candidate, Gazetteer, _rank, default_gazetteer, haversine_km, seat_first
-from warlog.geo.matcher import find_place_mentions, road_between
+from warlog.geo.matcher import find_place_mentions, place_tables, road_between
 from warlog.geo.names import normalise_name, skeleton_of_key
 
 __all__ = ["places", "geocode", "geocode_one"]
@@ -42,16 +43,12 @@ def places(docs: Iterable[Document], nlp, include_demonyms: bool = True, batch_s
 
 
 # what a query says of the place rather than its name: "Taftanaz Military Airbase", "Tall Sakhr hill",
-# "Former Al Mayadin Airport", "Maarratah IDP", "Hosh Sahya suburb"
-_TYPE_WORDS = re.compile(
-    r"(?:\s+(?:town|village|city|suburb|neighbou?rhood|district|area|camp|idp camp|idp|hamlet|farm|farms|"
-    r"governorate|province|region|subdistrict|sub-district|nahiya|municipality|military|army|air|base|airbase|"
-    r"airport|airfield|hill|hills|island|checkpoint|outpost|crossing|bridge|dam|roundabout|junction|"
-    r"quarter|school|hospital|mosque|prison|station|factory|field|oilfield|oil field|gas field))+\s*$", re.I)
-_LEADING_WORDS = re.compile(r"^former\s+", re.I)
+# "Former Al Mayadin Airport", "Maarratah IDP", "Hosh Sahya suburb" (rules/places.yaml)
+_TYPE_WORDS = rules.pattern("places", "geocode_type_words")
+_LEADING_WORDS = rules.pattern("places", "geocode_leading_words")
 _CONTAINER = re.compile(r"^(.+?)\s*\(([^()]+)\)\s*$")
-_ROAD = re.compile(r"^(?:road|highway|route)\s+between\s+(.+?)\s+and\s+(.+)$|^(.+?)\s*[-–—]\s*(.+?)\s+(?:road|highway)(?:\s+in\s+.+)?$",
-                   re.I)
+_ROAD = rules.pattern("places", "geocode_road")
+_ROAD_IN = rules.pattern("places", "geocode_road_in")
 
 
 def _result(qid: str, c: Candidate | None) -> GeocodeResult:
@@ -81,17 +78,13 @@ def _candidates(gaz: Gazetteer, name: str, cc: str | None, fuzzy: bool = True) -
     return cs
 
 
-_GENERIC = {"airbase", "airport", "camp", "village", "town", "city", "field", "oil", "gas", "dam", "prison", "base",
-            "military", "checkpoint", "hill", "mount", "jabal", "tal", "bridge", "road", "crossing", "district",
-            "al", "idp", "farm", "farms", "station", "plant", "power"}
-
-
 def _fuzzy_ok(a: str, b: str) -> bool:
     """A fuzzy hit counts when the distinctive words agree, not the "airbase" or "camp" around them."""
     from rapidfuzz import fuzz
 
-    ca = " ".join(w for w in a.split() if w not in _GENERIC)
-    cb = " ".join(w for w in b.split() if w not in _GENERIC)
+    generic = place_tables().geocode_generic  # rules/place_values.yaml: geocode_generic_words
+    ca = " ".join(w for w in a.split() if w not in generic)
+    cb = " ".join(w for w in b.split() if w not in generic)
     if len(ca) < 5 or not cb or ca[0] != cb[0]:
         return False
     return fuzz.ratio(ca, cb) >= 88
@@ -128,7 +121,7 @@ def geocode_one(query: str, country: str | None = None, gazetteer: Gazetteer | N
     q = re.sub(r"\s+", " ", query or "").strip()
     if not q:
         return None
-    m_in = re.match(r"^(.+?\b(?:road|highway))\s+in\s+(.+)$", q, re.I)
+    m_in = _ROAD_IN.match(q)
     if m_in:
         # "Khanasir-Aleppo road in Khanasir": the place named last is where it happened
         c = geocode_one(m_in.group(2), cc, gaz)

@@ -513,7 +513,7 @@ class Gazetteer:
             if not path.exists():
                 build_gazetteer(path)
             if imports is None:
-                from warlog.geo.imports import imports_path
+                from warlog.geo.imported import imports_path
 
                 imports = imports_path()
         path = Path(path)
@@ -731,7 +731,7 @@ class Gazetteer:
                "by_source": dict(con.execute("SELECT source, COUNT(*) FROM main.places GROUP BY source")),
                "imports_path": str(self.imports) if self.imports else None, "imported_sources": []}
         if self.imports is not None:
-            from warlog.geo.imports import list_sources
+            from warlog.geo.imported import list_sources
 
             out["imported_sources"] = list_sources(self.imports)
             out["imported_places"] = sum(s["places"] for s in out["imported_sources"])

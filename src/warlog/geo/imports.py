@@ -22,7 +22,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import sqlite3
 import zipfile
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from warlog.geo.imported import imports_path, list_sources
 from warlog.geo.names import is_latin, normalise_name, skeleton_of_key
 
 __all__ = ["ImportError_", "GazetteerImportError", "import_file", "list_sources", "remove_source",
@@ -47,14 +47,6 @@ class GazetteerImportError(ValueError):
 
 
 ImportError_ = GazetteerImportError  # short alias
-
-
-def imports_path() -> Path:
-    env = os.environ.get("WARLOG_GAZETTEER_IMPORTS")
-    if env:
-        return Path(env)
-    base = os.environ.get("WARLOG_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "warlog")
-    return Path(base) / "imported-places.sqlite"
 
 
 _SCHEMA = """
@@ -750,21 +742,6 @@ def import_file(path: Path | str, source: str | None = None, fmt: str | None = N
         con.close()
     _forget_default()
     return ImportResult(source, fmt_name, n_places, n_names, old, db)
-
-
-def list_sources(db: Path | str | None = None) -> list[dict]:
-    db = Path(db) if db is not None else imports_path()
-    if not db.exists():
-        return []
-    con = sqlite3.connect(db)
-    try:
-        cur = con.execute("SELECT source, path, format, places, names, sha256, imported_at FROM sources ORDER BY source")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur]
-    except sqlite3.OperationalError:
-        return []
-    finally:
-        con.close()
 
 
 def remove_source(source: str, db: Path | str | None = None) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from functools import lru_cache
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -22,13 +23,14 @@ from typing import Iterable
 from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, IS_ALPHA, IS_STOP, LIKE_NUM, LOWER, ORTH, POS, SENT_START, SPACY
 from spacy.parts_of_speech import IDS as _POS_IDS
 
+from warlog import rules
 from warlog.records import Place
 
 from warlog.geo.countries import demonyms
 from warlog.geo.gazetteer import Candidate, Gazetteer, default_gazetteer, haversine_km
 from warlog.geo.names import normalise_name, skeleton, skeleton_of_key, without_links
 
-__all__ = ["ResolvedMention", "find_place_mentions", "road_between", "PlaceMatcher"]
+__all__ = ["ResolvedMention", "find_place_mentions", "road_between", "PlaceMatcher", "PlacesComponent"]
 
 
 @dataclass
@@ -64,126 +66,165 @@ def road_between(a: Place, b: Place) -> Place:
 
 
 # ----------------------------------------------------------------------------- word lists
+# The word lists, patterns and weights are rules: rules/place_values.yaml and rules/places.yaml.
+# `place_tables()` gives them in the shapes the code reads (frozensets, compiled patterns, numbers),
+# built once per rule set, so a user's overlay applies and the hot loops stay plain lookups.
 
-_ARTICLES = {"al", "el", "as", "ad", "ar", "ash", "at", "az", "an", "ez", "es", "ed", "er", "et", "adh", "ath"}
-_CONNECT = _ARTICLES | {"de", "del", "la", "le", "du", "des", "da", "do", "dos", "das", "of", "bin", "ibn", "e",
-                        "ben", "bani", "beni", "abu", "umm", "al-", "el-", "upon", "on", "sur", "am", "im",
-                        "en", "y", "i", "the"}
-_ADMIN_WORDS = {"province", "governorate", "state", "region", "oblast", "prefecture", "department", "lga", "commune",
-                "upazila", "tehsil", "township",
-                "district", "territory", "emirate", "raion", "muhafazah", "wilayah", "wilaya"}
-_TOWN_WORDS = {"city", "town", "village", "camp", "suburb", "neighbourhood", "neighborhood", "township",
-               "hamlet", "municipality"}
-_PART_WORDS = {"countryside", "outskirts", "rural", "vicinity", "environs", "area", "areas", "surroundings"}
-_DIRECTIONS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
-               "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
-               "southeastern", "southwestern", "north-east", "north-west", "south-east", "south-west", "upper",
-               "lower", "greater"}
-_NEAR_BEFORE = {"near", "nearby", "outside", "outskirts", "vicinity", "around", "close", "countryside",
-                "rural", "km", "kms", "kilometres", "kilometers", "miles", "mi", "environs", "suburbs", "west",
-                "east", "north", "south", "northeast", "northwest", "southeast", "southwest"}
-_NEAR_STOP = {"in", "and", "at", "on", ",", ";", "into", "to", "from", "(", "or"}
-_MONTHS_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-                "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-# capitalised words that are also town names somewhere: never a place without the NER's word
-_COMMON = set("""
-most bat of police army navy mobile reading nice deal battle independence liberty unity victory hope friendship
-opportunity progress enterprise commerce union security defense defence justice media center centre central
-western eastern northern southern north south east west president minister general colonel governor mayor
-senator church mosque hospital school university street road square city town village county state province
-region district government ministry council court parliament congress house senate islamic muslim christian
-jewish arab arabs kurdish kurd kurds sunni shia shiite alawite druze taliban houthi houthis hamas hezbollah
-sheikh saint lake river mount sea ocean bay gulf island valley desert forces force brigade division battalion
-regiment corps party front movement committee observatory human rights health red crescent cross coalition
-alliance democratic republic national popular people liberation revolutionary free today easter christmas
-ramadan eid covid coronavirus ebola reuters afp associated press bbc cnn times post news daily herald tribune
-journal gazette chronicle star sun mail guardian telegraph independent observer express mirror record register
-bulletin monitor review world global international federal royal imperial grand great little big old new
-upper lower high long short good best first second third last next early late mr mrs ms dr sir lord lady king
-queen prince princess emir sultan pope bishop father brother sister mother son daughter man woman boy girl
-children family fire water power energy oil gas bank market trade money gold silver iron steel stone rock wood
-forest green blue black white brown gray grey orange pink purple violet rose lily ivy holly olive pearl ruby
-diamond crystal paradise eden heaven hell cat dog bear wolf eagle hawk lion tiger fox deer moose elk swan
-office department agency service services program project plan report study center commission authority
-officer officers official officials soldier soldiers fighter fighters militants militant rebels rebel troops
-regime opposition government's god allah jesus christ lord bible quran gospel prophet saints angel angels
-home homes hall halls park parks garden gardens field fields farm farms hill hills mountain mountains beach
-spring springs falls fall summer winter autumn harbor harbour port airport station bridge tower castle fort
-palace temple tower wall gate gates mill mills bridge cove point cape island islands key keys lakes
-colonia colonias barrio ejido fraccionamiento
-hurricane storm tornado flood drought quake earthquake virus flu swine bird avian influenza disease
-association foundation institute society club league team fc united city's county's state's
-according however meanwhile also after before during since until while when where although because
-monday's friday's one two three four five six seven eight nine ten hundred thousand million billion
-jr sr inc ltd co corp llc gov sen rep
-""".split())
-# AP-style US state abbreviations (the token keeps its period)
-_STATE_ABBR = {
-    "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California", "Colo.": "Colorado",
-    "Conn.": "Connecticut", "Fla.": "Florida", "Ga.": "Georgia", "Ill.": "Illinois", "Ind.": "Indiana",
-    "Kan.": "Kansas", "Kans.": "Kansas", "Ky.": "Kentucky", "La.": "Louisiana", "Md.": "Maryland",
-    "Mich.": "Michigan", "Minn.": "Minnesota", "Mo.": "Missouri", "Mont.": "Montana", "Neb.": "Nebraska",
-    "Nebr.": "Nebraska", "Nev.": "Nevada", "N.H.": "New Hampshire", "N.J.": "New Jersey", "N.M.": "New Mexico",
-    "N.Y.": "New York", "N.C.": "North Carolina", "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon",
-    "Pa.": "Pennsylvania", "R.I.": "Rhode Island", "S.C.": "South Carolina", "S.D.": "South Dakota",
-    "Tenn.": "Tennessee", "Tex.": "Texas", "Vt.": "Vermont", "Va.": "Virginia", "W.Va.": "West Virginia",
-    "W.Va": "West Virginia", "Wis.": "Wisconsin", "Wyo.": "Wyoming", "Wash.": "Washington State",
-    "Mass.": "Massachusetts", "Del.": "Delaware", "Miss.": "Mississippi",
-}
-_STATE_ABBR_RISKY = {"Wash.", "Mass.", "Del.", "Miss.", "La.", "Mo."}  # also ordinary words or titles
-_COMMON |= set("""
-street st road rd route way avenue ave boulevard blvd lane drive main metro northeast northwest southeast
-southwest city ridge grand earth titan moon mars venus capitol downtown uptown midtown county court
-chapel hills heights village villages plaza mall center college academy campus district region state
-abu wadi tall tal tell bir hay hayy umm ain ayn jabal jebel kafr deir dayr ras khan beit bayt qasr harat souq
-suq mazraa khirbat khirbet sidi ben bin bani beni nahr jisr bab qaryat ard sheikh shaykh mount tell al el
-""".split())
-_STOP_FALLBACK = {"the", "a", "an", "and", "or", "but", "in", "on", "at", "to", "for", "with", "by", "from",
-                  "as", "is", "was", "are", "were", "be", "it", "its", "this", "that", "he", "she", "they", "we"}
 
-_PLACE_PREV = {"in", "of", "from", "at", "on", "near", "to", "outside", "into", "across", "around", "the", "an", "a", "(",
-               "toward", "towards", "via", "through", "between", ","}
-_PLACE_NEXT = {"area", "man", "woman", "men", "women", "police", "county", "city", "resident", "residents",
-               "native", "officials", "mayor", "council", "school", "schools", "hospital", "airport", "province",
-               "governorate", "district", "region", "town", "village", "countryside", "authorities", "couple",
-               "teen", "boy", "girl", "family", "families", "students", "community"}
-_LEADING_DROP = {"the"} | _DIRECTIONS | _PART_WORDS
-_PLACE_LABELS = {"GPE", "LOC", "FAC"}
-_LOCAL_US = re.compile(
-    r"\b(Police Department|Police Dept|[Pp]olice [Cc]hief|City Council|[Cc]ity [Cc]ouncil(?:man|woman|or)?|High School|"
-    r"Fire Department|[Ss]heriff|County Commission|School District|Board of Education|Township|Chamber of Commerce|"
-    r"Middle School|Elementary School|County Jail|Circuit Court|Superior Court|[Cc]ity [Mm]anager|City Hall|"
-    r"[Cc]ounty [Cc]ommissioners?|state Rep\.|Sen\.|Gov\.)")
-# British, Canadian, Australian writing: "Mr Savino" (no stop), pounds, "neighbourhood", the RCMP
-_NOT_US = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Cllr|Insp|Supt|Sgt|Const) [A-Z]|£|\bMPs?\b|\bMPP\b|\bRCMP\b|\bOPP\b|"
-                     r"\b(?:[Cc]olour|[Nn]eighbour|[Ff]avour|[Hh]arbour|[Ll]abour|[Hh]onour|[Pp]rogramme|[Cc]entre)|"
-                     r"\b(?:[Oo]rganis|[Rr]ecognis|[Aa]pologis)(?:e|ed|es|ing|ation)\b|\b[Cc]ouncillors?\b")
-_UNIT_WORDS = {"corps", "brigade", "brigades", "battalion", "battalions", "regiment", "division", "army", "front",
-               "legion", "movement", "forces", "force", "militia", "militias", "faction", "group", "guards",
-               "liberation", "revolutionaries", "mujahideen", "martyrs", "commandos"}
-_CURRENCY = {"dollar", "dollars", "dollar's", "pound", "pounds", "lira", "liras", "rupee", "rupees", "peso", "pesos",
-             "dinar", "dinars", "riyal", "rial", "euro", "euros", "yuan", "ruble", "rubles", "naira", "shilling"}
-_GAP_TYPE_WORDS = {"sector", "area", "areas", "village", "town", "city", "district", "suburb", "neighbourhood",
-                   "neighborhood", "colony", "camp", "region", "locality", "township", "municipality", "county",
-                   "governorate", "province", "state", "lga", "upazila", "tehsil", "subdistrict", "sub-district",
-                   "commune", "department", "community", "quarter", "market", "checkpoint", "hill", "front"}
-_NOT_PLACE_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY", "LAW",
-                     "WORK_OF_ART", "EVENT", "LANGUAGE", "PRODUCT"}
-_INSTITUTION_WORDS = {"parish", "county", "fire", "police", "department", "sheriff", "school", "council", "court",
-                      "hospital", "university", "college", "district", "city", "township", "office", "airport",
-                      "army", "brigade", "battalion", "regiment", "division", "corps", "ministry", "municipality"}
-_ADJ_END = re.compile(r"(?:an|ian|ese|ish|ic|i)$")  # "American", "Chinese", "British", "Iraqi": adjectives
-_NAME_LABELS = {"PERSON", "ORG", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}
-_PLACE_NOUNS = {"city", "town", "village", "district", "province", "governorate", "township", "municipality",
-                "subdistrict", "county"}
-_CITY_OFFICE = {"council", "hall", "manager", "commission", "commissioners", "police", "schools", "school", "attorney",
-                "clerk", "court", "administrator", "engineer", "planner", "officials", "limits", "board"}
-_MISLABELS = {"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}  # labels the small model puts on places
-_LOCATIVE = {"in", "near", "at", "outside", "around", "from", "of", "central", "northern", "southern", "eastern",
-             "western"}
-_NAME_CHARS = re.compile(r"^[A-ZÀ-ÞĀ-žḀ-ỿ‘ʿ'][\w'’‘ʿʾ.\-]*$")
+class PlaceTables:
+    """The place rules of one rule set, read once (the matcher's, and geo.batch's and
+    extract.location's few)."""
+
+    def __init__(self, rs) -> None:
+        def value(entry_id: str):
+            return rs.value("place_values", entry_id)
+
+        def words(entry_id: str) -> frozenset[str]:
+            return frozenset(value(entry_id))
+
+        def num(entry_id: str) -> float:
+            return float(value(entry_id))
+
+        def regex(entry_id: str) -> re.Pattern[str]:
+            return rs.regex("places", entry_id)
+
+        self.articles = words("articles")
+        self.connect = self.articles | words("connectors")
+        self.admin_words = words("admin_words")
+        self.town_words = words("town_words")
+        self.admin_or_town = self.admin_words | self.town_words
+        self.admin_or_zone = self.admin_words | words("people_area_words")
+        self.part_words = words("part_words")
+        self.directions = words("directions")
+        self.part_or_direction = self.part_words | self.directions
+        self.near_before = words("near_before")
+        self.near_stop = words("near_stop")
+        self.months_days = words("months_days")
+        self.common = words("common_words") | words("common_name_parts")
+        self.state_abbr: dict[str, str] = dict(value("state_abbreviations"))
+        self.state_abbr_risky = words("risky_state_abbreviations")
+        self.stop_fallback = words("stop_fallback")
+        self.place_prev = words("place_prev")
+        self.place_next = words("place_next")
+        self.leading_drop = frozenset({"the"}) | self.directions | self.part_words
+        self.place_labels = words("place_labels")
+        self.unit_words = words("unit_words")
+        self.currency = words("currency_words")
+        self.gap_type_words = words("gap_type_words")
+        self.not_place_labels = words("not_place_labels")
+        self.institution_words = words("institution_words")
+        self.name_labels = words("name_labels")
+        self.place_nouns = words("place_nouns")
+        self.city_office = words("city_office_words")
+        self.mislabels = words("mislabels")
+        self.locative = words("locative_words")
+        self.region_abbr: dict[str, dict[str, str]] = {cc: dict(d) for cc, d in value("region_abbreviations").items()}
+        self.name_openers = words("name_openers")
+        self.name_links = words("name_links")
+        self.admin_suffixes: list[str] = list(value("admin_suffixes"))
+        self.containment_gaps = frozenset(tuple(g) for g in value("containment_gaps"))
+        self.placed_in_gaps = frozenset(tuple(g) for g in value("placed_in_gaps"))
+        self.zone_locatives = words("zone_locatives")
+        self.geocode_generic = words("geocode_generic_words")  # geo.batch
+        self.road_midpoint_max_km = num("road_midpoint_max_km")  # extract.location
+        # patterns
+        self.local_us = regex("local_us")
+        self.not_us = regex("not_us")
+        self.adj_end = regex("adjective_ending")
+        self.name_chars = regex("name_chars")
+        self.adm_strip = regex("admin_strip")
+        self.road_words = regex("road_words")
+        # weights: the country focus
+        self.focus_hint = num("focus_hint")
+        self.focus_us_local = num("focus_us_local")
+        self.focus_demonym = num("focus_demonym")
+        self.focus_country = num("focus_country")
+        self.focus_country_rival = num("focus_country_rival")
+        self.focus_gazetteer_strong = num("focus_gazetteer_strong")
+        self.focus_gazetteer_weak = num("focus_gazetteer_weak")
+        self.strong_focus_min = num("strong_focus_min")
+        # ... a reading's score
+        self.population_weight = num("population_weight")
+        self.world_city_population = int(value("world_city_population"))
+        self.world_city_bonus = num("world_city_bonus")
+        self.kind_bonus = {k: float(v) for k, v in value("kind_bonus").items()}
+        self.admin2_single_bonus = num("admin2_single_bonus")
+        self.admin2_bonus = num("admin2_bonus")
+        self.curated_bonus = num("curated_bonus")
+        self.primary_bonus = num("primary_bonus")
+        self.country_name_town_penalty = num("country_name_town_penalty")
+        self.focus_share_weight = num("focus_share_weight")
+        self.hint_country_bonus = num("hint_country_bonus")
+        self.unnamed_country_penalty = num("unnamed_country_penalty")
+        self.want_admin_fit = num("want_admin_fit")
+        self.want_admin_misfit = num("want_admin_misfit")
+        self.want_town_fit = num("want_town_fit")
+        self.want_town_misfit = num("want_town_misfit")
+        self.loc_region_bonus = num("loc_region_bonus")
+        self.front_bonus = num("front_bonus")
+        self.us_local_foreign_penalty = num("us_local_foreign_penalty")
+        # ... and what the other readings add to it
+        self.admin_named_bonus = num("admin_named_bonus")
+        self.outside_named_penalty = num("outside_named_penalty")
+        self.outside_named_population = int(value("outside_named_population"))
+        self.pull = [(float(km) * float(km), float(score)) for km, score in value("pull")]
+        self.pull_max = num("pull_max")
+        self.seat_pair_bonus = num("seat_pair_bonus")
+        self.container_bonus = num("container_bonus")
+        self.container_agree_bonus = num("container_agree_bonus")
+        self.resolve_rounds = int(value("resolve_rounds"))
+        self._cap_words: dict[str, bool] = {}
+        self.admin_key = lru_cache(maxsize=65536)(self._admin_key)
+
+    def cap_word(self, t: str, like_num: bool) -> bool:
+        """A word that can be (part of) a name: capitalised, name characters, some letter."""
+        if not t or not t[0].isupper() or like_num:
+            return False
+        cache = self._cap_words
+        known = cache.get(t)
+        if known is None:
+            known = bool(self.name_chars.match(t)) and any(ch.isalpha() for ch in t)
+            if len(cache) > 200_000:
+                cache.clear()
+            cache[t] = known
+        return known
+
+    def _admin_key(self, name: str | None) -> str:
+        if not name:
+            return ""
+        return skeleton_of_key(self.adm_strip.sub(" ", normalise_name(name)).strip())
+
+    def key(self, span) -> str:
+        """The gazetteer key of a span: its normalised text, or the state an abbreviation names."""
+        if len(span) == 1 and span[0].text in self.state_abbr:
+            return normalise_name(self.state_abbr[span[0].text])
+        return normalise_name(span.text)
+
+
+_TABLES: tuple[object, PlaceTables] | None = None
+
+
+def place_tables() -> PlaceTables:
+    """The tables of the rules in force (rebuilt when the rules change)."""
+    global _TABLES
+    rs = rules.active()
+    cached = _TABLES
+    if cached is None or cached[0] is not rs:
+        cached = (rs, PlaceTables(rs))
+        _TABLES = cached
+    return cached[1]
+
+
+@dataclass(slots=True)
+class _Context:
+    """What one call of the matcher knows of its document. The matcher keeps none of it, so one
+    matcher serves many documents at once (threads of the API) without mixing their places."""
+
+    tables: PlaceTables
+    hint: str | None
+    local_us: bool = False  # US local news: a town's council and sheriff, no other country
+    demo_cc: set[str] = field(default_factory=set)  # countries of the demonyms named
+    zones: list["ConflictZone"] = field(default_factory=list)  # the fronts the report is about
 
 
 class _Tok:
@@ -192,7 +233,7 @@ class _Tok:
     __slots__ = ("i", "text", "lower_", "whitespace_", "pos_", "is_stop", "is_sent_start", "like_num", "idx",
                  "is_alpha", "doc", "cap")
 
-    def __init__(self, i, text, lower, ws, pos, stop, sent_start, like_num, idx, alpha, view) -> None:
+    def __init__(self, i, text, lower, ws, pos, stop, sent_start, like_num, idx, alpha, view, cap) -> None:
         self.i = i
         self.text = text
         self.lower_ = lower
@@ -204,7 +245,7 @@ class _Tok:
         self.idx = idx
         self.is_alpha = alpha
         self.doc = view
-        self.cap = _cap_word(text, like_num)
+        self.cap = cap
 
 
 class _SpanView:
@@ -258,9 +299,10 @@ _POS_NAMES = {v: k for k, v in _POS_IDS.items()}
 class _DocView:
     """The parsed document as plain Python values, read once."""
 
-    def __init__(self, doc) -> None:
+    def __init__(self, doc, tables: PlaceTables) -> None:
         # one C call for every token attribute: reading them token by token costs more than matching
         strings = doc.vocab.strings
+        cap_word = tables.cap_word
         cols = doc.to_array(_ATTRS).tolist()
         toks = self.toks = []
         parts: list[str] = []
@@ -269,7 +311,8 @@ class _DocView:
             ws = " " if space else ""
             parts.append(word + ws)
             toks.append(_Tok(i, word, strings[lower], ws, _POS_NAMES.get(pos, ""),
-                             bool(stop), sent == 1 or i == 0, bool(num), idx, bool(alpha), self))
+                             bool(stop), sent == 1 or i == 0, bool(num), idx, bool(alpha), self,
+                             cap_word(word, bool(num))))
         text = self.text = "".join(parts)  # Doc.text walks the tokens again
         spans: list[tuple[int, int, int]] = []
         for i, row in enumerate(cols):
@@ -279,6 +322,7 @@ class _DocView:
             elif iob == 1:
                 spans[-1][1] = i + 1
         self.ents = []
+        admin_words, place_labels, name_labels = tables.admin_words, tables.place_labels, tables.name_labels
         for start, end, ety in spans:
             toks = self.toks[start:end]
             if any(t.text in ("(", ")") for t in toks):
@@ -290,12 +334,12 @@ class _DocView:
                 continue  # "(Mirpurkhas, Sindh)" as one organisation: a place and its province
             a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
             ent = _Ent(start, end, label, text[a:b], a, b)
-            if len(toks) > 1 and toks[-1].lower_ in _ADMIN_WORDS and ent.label_ not in _PLACE_LABELS:
+            if len(toks) > 1 and toks[-1].lower_ in admin_words and ent.label_ not in place_labels:
                 ent.label_ = "GPE"  # "Owerri LGA" taken for a person
-            elif ent.label_ in _NAME_LABELS and end < len(self.toks) and self.toks[end].lower_ in _PLACE_NOUNS \
+            elif ent.label_ in name_labels and end < len(self.toks) and self.toks[end].lower_ in tables.place_nouns \
                     and self.toks[end].text.islower():
                 ent.label_ = "GPE"  # "in Umerkot city", "Jhudo town": a name followed by what it is
-            elif ent.label_ == "PERSON" and any(t.lower_ in _INSTITUTION_WORDS for t in toks[1:]):
+            elif ent.label_ == "PERSON" and any(t.lower_ in tables.institution_words for t in toks[1:]):
                 ent.label_ = "ORG"  # "Rapides Parish Fire (District)" is no one's name
             self.ents.append(ent)
 
@@ -311,38 +355,26 @@ class _DocView:
         return iter(self.toks)
 
 
-# state abbreviations that reports filed under these countries write in brackets or after a comma
-_REGION_ABBR = {
-    "IN": {"UP": "Uttar Pradesh", "MP": "Madhya Pradesh", "HP": "Himachal Pradesh", "TS": "Telangana",
-           "AP": "Andhra Pradesh", "WB": "West Bengal", "J&K": "Jammu and Kashmir", "JK": "Jammu and Kashmir"},
-    "PK": {"KP": "Khyber Pakhtunkhwa", "KPK": "Khyber Pakhtunkhwa", "AJK": "Azad Kashmir",
-           "GB": "Gilgit-Baltistan", "ICT": "Islamabad"},
-}
-_NAME_OPENERS = {"downtown", "uptown", "midtown", "central", "greater", "old", "north", "south", "east", "west",
-                 "northern", "southern", "eastern", "western", "rural", "metro", "suburban"}
-_NAME_LINKS = {"de", "del", "della", "do", "da", "dos", "das", "di", "du", "des", "sub", "sur", "la", "las", "los",
-               "el", "le"}
-
-
-def _fragment(doc, s: int, t: int, cs) -> bool:
+def _fragment(doc, s: int, t: int, cs, tables: PlaceTables) -> bool:
     """The known name is only the head of a longer one the gazetteer lacks: "San Juan" of
     "San Juan de los Cerritos", "Barra" of "Barra de Santo Antonio" name other places."""
     if any(c.kind == "country" for c in cs):
         return False
+    links = tables.name_links
     k = t
-    while k < len(doc) and k - t < 3 and doc[k].lower_ in _NAME_LINKS and doc[k].text.islower():
+    while k < len(doc) and k - t < 3 and doc[k].lower_ in links and doc[k].text.islower():
         k += 1
     if k > t and k < len(doc) and _is_cap(doc[k]):
         return True
     if t - s == 1 and s > 1:
         # "Nagar" of "Tilak Nagar", "Tovar" of "Colonia Tovar": a small town's name closing a longer one
         p = doc[s - 1]
-        if p.cap and p.pos_ == "PROPN" and not p.is_sent_start and p.whitespace_ and p.lower_ not in _NAME_OPENERS and \
+        if p.cap and p.pos_ == "PROPN" and not p.is_sent_start and p.whitespace_ and p.lower_ not in tables.name_openers and \
                 doc[s - 2].text not in ("(", ",", '"', "“") and \
                 all(c.kind == "town" and c.population < 100_000 for c in cs):
             return True
     k = s - 1  # ... or its tail: "Cerritos" of "San Juan de los Cerritos"
-    while k >= 0 and s - k <= 3 and doc[k].lower_ in _NAME_LINKS and doc[k].text.islower():
+    while k >= 0 and s - k <= 3 and doc[k].lower_ in links and doc[k].text.islower():
         k -= 1
     return k < s - 1 and k >= 0 and _is_cap(doc[k]) and not doc[k].is_sent_start
 
@@ -351,29 +383,13 @@ def _is_cap(tok) -> bool:
     return tok.cap
 
 
-def _cap_word(t: str, like_num: bool) -> bool:
-    """A word that can be (part of) a name: capitalised, name characters, some letter."""
-    if not t or not t[0].isupper() or like_num:
-        return False
-    known = _CAP_WORDS.get(t)
-    if known is None:
-        known = bool(_NAME_CHARS.match(t)) and any(ch.isalpha() for ch in t)
-        if len(_CAP_WORDS) > 200_000:
-            _CAP_WORDS.clear()
-        _CAP_WORDS[t] = known
-    return known
-
-
-_CAP_WORDS: dict[str, bool] = {}
-
-
-def _is_connector(tok) -> bool:
+def _is_connector(tok, connect: frozenset[str]) -> bool:
     t = tok.text
     if t in ("-", "‐", "‑"):
         return tok.i > 0 and not tok.doc[tok.i - 1].whitespace_ and not tok.whitespace_
     if t in ("'", "’", "‘", "ʿ"):
         return not tok.whitespace_
-    return tok.lower_ in _CONNECT and t.islower()
+    return tok.lower_ in connect and t.islower()
 
 
 @dataclass
@@ -401,10 +417,6 @@ def _want_admin(c: Candidate) -> bool:
     return c.kind in ("admin1", "admin2", "region", "country")
 
 
-_ADM_STRIP = re.compile(r"\b(governorate|province|oblast|state|region|district|muhafazah|wilayah|prefecture|"
-                        r"department|territory|county|parish)\b")
-
-
 def _close_spelling(a: str, b: str) -> bool:
     """Two spellings of one name, not two names sharing consonants ("Sumatra", "Sumter")."""
     from rapidfuzz import fuzz
@@ -412,15 +424,12 @@ def _close_spelling(a: str, b: str) -> bool:
     return fuzz.ratio(a, b) >= 80
 
 
-@lru_cache(maxsize=65536)
-def _admin_key(name: str | None) -> str:
-    if not name:
-        return ""
-    return skeleton_of_key(_ADM_STRIP.sub(" ", normalise_name(name)).strip())
-
-
 class PlaceMatcher:
-    """Holds the gazetteer and word lists; `__call__(doc, country_hint)` finds and resolves places."""
+    """Holds the gazetteer; `__call__(doc, country_hint)` finds and resolves places.
+
+    The word lists and weights are the rules in force (`place_tables()`); what a call learns of its
+    document lives in a `_Context` passed along, never on the matcher, so one matcher can serve
+    documents on several threads at once."""
 
     def __init__(self, gazetteer: Gazetteer | None = None, max_cands: int = 25) -> None:
         self.gaz = gazetteer or default_gazetteer()
@@ -428,8 +437,9 @@ class PlaceMatcher:
         self._demonyms = demonyms()
 
     # ------------------------------------------------------------------ candidate spans
-    def _ngrams(self, doc, blocked: list[bool]) -> list[tuple[int, int]]:
+    def _ngrams(self, doc, blocked: list[bool], T: PlaceTables) -> list[tuple[int, int]]:
         """(start_tok, end_tok) of capitalised n-grams (≤ 4 capitalised words), not in blocked tokens."""
+        articles, connect = T.articles, T.connect
         spans: list[tuple[int, int]] = []
         toks = doc.toks
         n = len(toks)
@@ -437,7 +447,7 @@ class PlaceMatcher:
             tok = toks[i]
             if blocked[i]:
                 continue
-            starts_art = not tok.cap and tok.lower_ in _ARTICLES and i + 2 < n and \
+            starts_art = not tok.cap and tok.lower_ in articles and i + 2 < n and \
                 toks[i + 1].text in ("-", "‐", "‑") and toks[i + 2].cap
             if not (tok.cap or starts_art):
                 continue
@@ -451,18 +461,20 @@ class PlaceMatcher:
                     if caps > 4:
                         break
                     spans.append((i, j + 1))
-                elif not (_is_connector(t) or (j == i and starts_art)):
+                elif not (_is_connector(t, connect) or (j == i and starts_art)):
                     break
                 j += 1
         return spans
 
     def __call__(self, doc, country_hint: str | None = None) -> list[ResolvedMention]:
         gaz = self.gaz
-        doc = _DocView(doc)
+        T = place_tables()
+        doc = _DocView(doc, T)
         n = len(doc)
         if n == 0:
             return []
         hint = country_hint.upper() if country_hint else None
+        ctx = _Context(T, hint)
         ent_label = [None] * n
         ent_of = [None] * n
         for e in doc.ents:
@@ -475,21 +487,21 @@ class PlaceMatcher:
         demo_tok = [False] * n
         focus: Counter = Counter()
         if hint:
-            focus[hint] += 5.0
+            focus[hint] += T.focus_hint
         # US local news ("Paris City Council", "the Dublin Police Department"): a town's council,
         # schools and sheriff make the document American unless it names another country
-        local_us = not hint and bool(_LOCAL_US.search(doc.text)) and not _NOT_US.search(doc.text)
-        self._local_us = local_us
+        local_us = not hint and bool(T.local_us.search(doc.text)) and not T.not_us.search(doc.text)
+        ctx.local_us = local_us
         if local_us:
-            focus["US"] += 2.0
+            focus["US"] += T.focus_us_local
         for e in doc.ents:
             if e.label_ == "NORP":
                 cc = self._demonyms.get(normalise_name(e.text))
-                if cc and e.end < n and doc[e.end].lower_ in _ADMIN_WORDS | {"zone"}:
+                if cc and e.end < n and doc[e.end].lower_ in T.admin_or_zone:
                     cc = None  # "Somali region", "Afar Region": a province named like a people
                 if cc:
                     demo.append(self._demonym(e.start_char, e.end_char, e.text, cc))
-                    focus[cc] += 1.0
+                    focus[cc] += T.focus_demonym
                     for k in range(e.start, e.end):
                         demo_tok[k] = True
         for tok in doc:
@@ -499,12 +511,12 @@ class PlaceMatcher:
                 all(doc[k].lower_ == "the" for k in range(ent_of[tok.i].start, tok.i))
             if not demo_tok[tok.i] and tok.text[:1].isupper() and tok.is_alpha and (ent_label[tok.i] is None or org_head):
                 cc = self._demonyms.get(normalise_name(tok.text))
-                if cc and tok.i + 1 < n and doc[tok.i + 1].lower_ in _ADMIN_WORDS | {"zone"}:
+                if cc and tok.i + 1 < n and doc[tok.i + 1].lower_ in T.admin_or_zone:
                     cc = None
                 if cc and (tok.i + 1 >= n or not _is_cap(doc[tok.i + 1]) or tok.pos_ == "ADJ"
-                           or (org_head and _ADJ_END.search(tok.lower_))):
+                           or (org_head and T.adj_end.search(tok.lower_))):
                     demo.append(self._demonym(tok.idx, tok.idx + len(tok.text), tok.text, cc))
-                    focus[cc] += 1.0
+                    focus[cc] += T.focus_demonym
                     demo_tok[tok.i] = True
 
         # NER place entities
@@ -513,12 +525,12 @@ class PlaceMatcher:
         keys: set[str] = set()
         ner_items = []
         for e in doc.ents:
-            if e.label_ not in _PLACE_LABELS or demo_tok[e.start]:
+            if e.label_ not in T.place_labels or demo_tok[e.start]:
                 continue
             cc = self._demonyms.get(normalise_name(e.text))
             if cc:  # "Sri Lankan" tagged as a place
                 demo.append(self._demonym(e.start_char, e.end_char, e.text, cc))
-                focus[cc] += 1.0
+                focus[cc] += T.focus_demonym
                 for k in range(e.start, e.end):
                     demo_tok[k] = True
                 continue
@@ -530,21 +542,21 @@ class PlaceMatcher:
             if s >= t:
                 continue
             ner_items.append((s, t, e.label_))
-            keys.add(self._key(doc[s:t]))
-            keys.add(without_links(self._key(doc[s:t])))
+            keys.add(T.key(doc[s:t]))
+            keys.add(without_links(T.key(doc[s:t])))
             s2 = s
-            while s2 < t - 1 and doc[s2].lower_ in _LEADING_DROP:
+            while s2 < t - 1 and doc[s2].lower_ in T.leading_drop:
                 s2 += 1
             if s2 != s:
-                keys.add(self._key(doc[s2:t]))
+                keys.add(T.key(doc[s2:t]))
             # "Idlib province", "province of Idlib", "Aleppo city"
             words = [w.lower_ for w in doc[s2:t]]
-            if len(words) > 1 and words[-1] in _ADMIN_WORDS | _TOWN_WORDS:
-                keys.add(self._key(doc[s2:t - 1]))
-            if len(words) > 2 and words[0] in _ADMIN_WORDS | _TOWN_WORDS and words[1] == "of":
-                keys.add(self._key(doc[s2 + 2:t]))
+            if len(words) > 1 and words[-1] in T.admin_or_town:
+                keys.add(T.key(doc[s2:t - 1]))
+            if len(words) > 2 and words[0] in T.admin_or_town and words[1] == "of":
+                keys.add(T.key(doc[s2 + 2:t]))
         # "(UP)", "Nalgoda, TS": a state's abbreviation in a report filed under its country
-        abbr = _REGION_ABBR.get(hint or "", {})
+        abbr = T.region_abbr.get(hint or "", {})
         abbr_items = [(tok.i, abbr[tok.text]) for tok in doc if tok.text in abbr and tok.i > 0
                       and doc[tok.i - 1].text in ("(", ",")] if abbr else []
         if abbr_items:
@@ -562,11 +574,11 @@ class PlaceMatcher:
             if e.label_ == "PERSON" and len(e) > 1:
                 person_words.add(doc[e.start].text)
                 person_words.add(doc[e.end - 1].text)
-        ngram_spans = self._ngrams(doc, demo_tok)
+        ngram_spans = self._ngrams(doc, demo_tok, T)
         ngram_keys = {}
         unlinked: dict[tuple[int, int], str] = {}
         for s, t in ngram_spans:
-            k = self._key(doc[s:t])
+            k = T.key(doc[s:t])
             ngram_keys[(s, t)] = k
             keys.add(k)
             k2 = without_links(k)
@@ -580,32 +592,32 @@ class PlaceMatcher:
 
         for s, t, label in ner_items:
             span = doc[s:t]
-            key = self._key(span)
+            key = T.key(span)
             want = None
             cs = cands.get(key, []) or cands.get(without_links(key), [])
             if not cs:
                 s2 = s
-                while s2 < t - 1 and doc[s2].lower_ in _LEADING_DROP:
+                while s2 < t - 1 and doc[s2].lower_ in T.leading_drop:
                     s2 += 1
                 if s2 != s:
                     s, span = s2, doc[s2:t]
-                    key = self._key(span)
+                    key = T.key(span)
                     cs = cands.get(key, [])
             words = [w.lower_ for w in span]
-            if not cs and len(words) > 1 and words[-1] in _ADMIN_WORDS | _TOWN_WORDS:
-                want = "admin" if words[-1] in _ADMIN_WORDS else "town"
-                key = self._key(doc[s:t - 1])
+            if not cs and len(words) > 1 and words[-1] in T.admin_or_town:
+                want = "admin" if words[-1] in T.admin_words else "town"
+                key = T.key(doc[s:t - 1])
                 cs = cands.get(key, [])
-            elif not cs and len(words) > 2 and words[0] in _ADMIN_WORDS | _TOWN_WORDS and words[1] == "of":
-                want = "admin" if words[0] in _ADMIN_WORDS else "town"
-                key = self._key(doc[s + 2:t])
+            elif not cs and len(words) > 2 and words[0] in T.admin_or_town and words[1] == "of":
+                want = "admin" if words[0] in T.admin_words else "town"
+                key = T.key(doc[s + 2:t])
                 cs = cands.get(key, [])
             if not cs:
                 # a known place inside the entity ("Idlib's western countryside", "Aleppo University")
                 inner = [(ss, tt) for (ss, tt) in ngram_spans if ss >= s and tt <= t and cands.get(ngram_keys[(ss, tt)])]
                 for ss, tt in sorted(inner, key=lambda st: (-(st[1] - st[0]), st[0])):
                     acc = self._accept(doc, ss, tt, cands[ngram_keys[(ss, tt)]], ent_label, ent_of,
-                                       {hint} if hint else set(), person_words, hint)
+                                       {hint} if hint else set(), person_words, ctx)
                     if acc:
                         s, t, key, cs = ss, tt, ngram_keys[(ss, tt)], acc
                         span = doc[s:t]
@@ -621,15 +633,15 @@ class PlaceMatcher:
                 continue
             if cs and t - s == 1:
                 low = doc[s].lower_
-                if low in _COMMON or low in _MONTHS_DAYS:
+                if low in T.common or low in T.months_days:
                     cs = [c for c in cs if c.kind in ("country", "admin1") and (not hint or c.country == hint
                                                                               or c.kind == "country")]
                     if not cs:
                         continue
                 elif doc[s].text in person_words and not any(c.kind in ("country", "admin1") for c in cs):
                     continue
-            if any(taken[k] for k in range(s, t)) or (t < n and doc[t].lower_ in _CURRENCY) or \
-                    _fragment(doc, s, t, cs):
+            if any(taken[k] for k in range(s, t)) or (t < n and doc[t].lower_ in T.currency) or \
+                    _fragment(doc, s, t, cs, T):
                 continue
             m = _Mention(s, t, span.start_char, span.end_char, span.text, key, label, list(cs), want,
                          single=(t - s == 1))
@@ -643,24 +655,24 @@ class PlaceMatcher:
             if top:
                 # "Georgia" is a country and a state: weaker evidence
                 rival = any(c.kind == "admin1" and c.country != top for c in m.cands)
-                focus[top] += 0.7 if rival else 2.0
-        strong_focus = {cc for cc, w in focus.items() if w >= 2.0}
+                focus[top] += T.focus_country_rival if rival else T.focus_country
+        strong_focus = {cc for cc, w in focus.items() if w >= T.strong_focus_min}
 
         # gazetteer n-grams the NER missed, longest first
         for s, t in sorted(ngram_spans, key=lambda st: (-(st[1] - st[0]), st[0])):
             if any(taken[k] for k in range(s, t)) or (
-                    t - s > 1 and doc[t - 1].lower_ == "city" and t < n and doc[t].lower_ in _CITY_OFFICE):
+                    t - s > 1 and doc[t - 1].lower_ == "city" and t < n and doc[t].lower_ in T.city_office):
                 continue  # "Dublin City Council" names the council of Dublin, not "Dublin City"
             key = ngram_keys[(s, t)]
             cs = cands.get(key)
             if not cs:
                 continue
-            if t < n and (doc[t].lower_ in _CURRENCY or (hint and doc[t].lower_ in _UNIT_WORDS and ent_label[t] == ent_label[s]
+            if t < n and (doc[t].lower_ in T.currency or (hint and doc[t].lower_ in T.unit_words and ent_label[t] == ent_label[s]
                                                          and ent_label[s] in ("ORG", "NORP", "PERSON"))):
                 continue  # "the US dollar", "Al Sham Corps"
-            if _fragment(doc, s, t, cs):
+            if _fragment(doc, s, t, cs, T):
                 continue
-            cs = self._accept(doc, s, t, cs, ent_label, ent_of, strong_focus, person_words, hint)
+            cs = self._accept(doc, s, t, cs, ent_label, ent_of, strong_focus, person_words, ctx)
             if not cs:
                 continue
             span = doc[s:t]
@@ -671,7 +683,7 @@ class PlaceMatcher:
                 taken[k] = True
             top = self._top_country(cs)
             if top:
-                focus[top] += 1.0 if top in strong_focus else 0.5
+                focus[top] += T.focus_gazetteer_strong if top in strong_focus else T.focus_gazetteer_weak
 
         mentions.sort(key=lambda m: m.start_tok)
         if not mentions and not demo and not (hint and any(z.country == hint for z in conflict_zones())):
@@ -681,31 +693,31 @@ class PlaceMatcher:
         prev_end = 0
         for m in mentions:
             t = m.end_tok
-            if t < n and doc[t].lower_ in _ADMIN_WORDS and m.want is None:
+            if t < n and doc[t].lower_ in T.admin_words and m.want is None:
                 m.want = "admin"
-            elif t < n and doc[t].lower_ in _TOWN_WORDS and m.want is None:
+            elif t < n and doc[t].lower_ in T.town_words and m.want is None:
                 m.want = "town"
             elif m.want is None and m.start_tok >= 2 and doc[m.start_tok - 1].lower_ == "of" and \
-                    doc[m.start_tok - 2].lower_ in _ADMIN_WORDS:
+                    doc[m.start_tok - 2].lower_ in T.admin_words:
                 m.want = "admin"  # "the state of Washington", "the province of Idlib"
             if m.want == "admin" and not any(_want_admin(c) for c in m.cands):
                 # "Washington state": the area is listed as "Washington State", "Idlib Governorate"
-                extra_keys = [f"{m.key} {w}" for w in ("state", "province", "governorate", "region", "oblast")]
+                extra_keys = [f"{m.key} {w}" for w in T.admin_suffixes]
                 extra = gaz.candidates_for_keys(extra_keys)
                 for k in extra_keys:
                     m.cands = m.cands + [c for c in extra.get(k, ()) if _want_admin(c)]
-            if t < n and doc[t].lower_ in _PART_WORDS:
+            if t < n and doc[t].lower_ in T.part_words:
                 m.near = True
             s = m.start_tok
             for k in range(s - 1, max(prev_end, s - 5) - 1, -1):
                 w = doc[k].lower_
-                if w in _NEAR_STOP:
+                if w in T.near_stop:
                     break
-                if w in _NEAR_BEFORE or (w == "of" and k > 0 and doc[k - 1].lower_ in _PART_WORDS | _DIRECTIONS):
+                if w in T.near_before or (w == "of" and k > 0 and doc[k - 1].lower_ in T.part_or_direction):
                     m.near = True
                     break
             prev_end = m.end_tok
-            if s > 0 and doc[s - 1].lower_ in _DIRECTIONS:
+            if s > 0 and doc[s - 1].lower_ in T.directions:
                 m.part = True
 
         # names with no exact entry: skeleton / fuzzy within the focus country
@@ -723,7 +735,7 @@ class PlaceMatcher:
                              if _close_spelling(m.key, normalise_name(c.name))]
                     if found:
                         break
-            if not found and len(m.key) >= 6 and hint and m.label in _PLACE_LABELS:
+            if not found and len(m.key) >= 6 and hint and m.label in T.place_labels:
                 fz = gaz.fuzzy_candidates(m.text, top_focus[0], limit=5, score_cutoff=90)
                 if fz:
                     best_score = max(sc for _, sc in fz)
@@ -746,25 +758,27 @@ class PlaceMatcher:
                         m.cands = list(widest.cands) + [c for cid, c in union.items()
                                                         if cid not in {x.id for x in widest.cands}]
         named = {cc for cc in (self._top_country(m.cands) for m in mentions) if cc} | {d.country for d in demo}
-        self._demo_cc = {d.country for d in demo}
-        doc_cc = hint or next((cc for cc, w in focus.most_common(1) if w >= 2.0), None)
-        self._zones = [z for z in conflict_zones() if z.country == doc_cc and z.cue.search(doc.text)]
-        self._resolve(doc, mentions, focus, hint, named)
-        if self._zones:
-            mentions = self._zone_fallback(doc, mentions, taken, ent_label)
-        return self._output(doc, mentions, demo)
+        ctx.demo_cc = {d.country for d in demo}
+        doc_cc = hint or next((cc for cc, w in focus.most_common(1) if w >= T.strong_focus_min), None)
+        ctx.zones = [z for z in conflict_zones() if z.country == doc_cc and z.cue.search(doc.text)]
+        self._resolve(doc, mentions, focus, ctx, named)
+        if ctx.zones:
+            mentions = self._zone_fallback(doc, mentions, taken, ent_label, ctx)
+        return self._output(doc, mentions, demo, T)
 
-    def _zone_fallback(self, doc, mentions: list[_Mention], taken: list[bool], ent_label) -> list[_Mention]:
+    def _zone_fallback(self, doc, mentions: list[_Mention], taken: list[bool], ent_label, ctx: _Context
+                       ) -> list[_Mention]:
         """In a report from a front ("the OSCE SMM observed ... near Mineralne"), a place name the
         gazetteer lacks, or knows only as a small namesake far from the front, is placed at the
         front's point (a region: ACLED's precision 3) rather than nowhere or in the wrong province."""
-        zone = self._zones[0]
+        T = ctx.tables
+        zone = ctx.zones[0]
         # names the recogniser missed: "near Mineralne", "at Shahpur sector"
         n = len(doc)
         for k in range(1, n):
-            if taken[k] or not _is_cap(doc[k]) or doc[k - 1].lower_ not in ("near", "in", "at", "around", "outside"):
+            if taken[k] or not _is_cap(doc[k]) or doc[k - 1].lower_ not in T.zone_locatives:
                 continue
-            if ent_label[k] in _NOT_PLACE_LABELS or (ent_label[k] in ("PERSON", "ORG", "NORP")
+            if ent_label[k] in T.not_place_labels or (ent_label[k] in ("PERSON", "ORG", "NORP")
                                                       and doc[k - 1].lower_ != "near"):
                 continue
             e = k + 1
@@ -773,9 +787,9 @@ class PlaceMatcher:
                 e += 1
             span = doc[k:e]
             low = doc[k].lower_
-            if low in _COMMON or low in _MONTHS_DAYS or len(span.text) < 4 or doc[e - 1].text.endswith("."):
+            if low in T.common or low in T.months_days or len(span.text) < 4 or doc[e - 1].text.endswith("."):
                 continue
-            mentions.append(_Mention(k, e, span.start_char, span.end_char, span.text, self._key(span), "GAZ", [],
+            mentions.append(_Mention(k, e, span.start_char, span.end_char, span.text, T.key(span), "GAZ", [],
                                      single=(e - k == 1), near=doc[k - 1].lower_ == "near"))
             for j in range(k, e):
                 taken[j] = True
@@ -784,7 +798,7 @@ class PlaceMatcher:
             c = m.best
             if c is None:
                 if any(x.country == zone.country for x in m.cands) or \
-                        (m.label not in _PLACE_LABELS and m.label != "GAZ") or len(m.key) < 4:
+                        (m.label not in T.place_labels and m.label != "GAZ") or len(m.key) < 4:
                     continue
                 nxt = mentions[i + 1] if i + 1 < len(mentions) else None
                 if nxt is not None and nxt.best is not None and nxt.best.kind in ("admin1", "admin2", "region") \
@@ -797,14 +811,7 @@ class PlaceMatcher:
             m.margin = 0.5
         return mentions
 
-
-
     # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _key(span) -> str:
-        if len(span) == 1 and span[0].text in _STATE_ABBR:
-            return normalise_name(_STATE_ABBR[span[0].text])
-        return normalise_name(span.text)
 
     def _demonym(self, start: int, end: int, text: str, cc: str) -> ResolvedMention:
         c = self.gaz.country_candidate(cc)
@@ -819,27 +826,28 @@ class PlaceMatcher:
         return None
 
     def _accept(self, doc, s: int, t: int, cs: list[Candidate], ent_label, ent_of, focus: set[str],
-                person_words: set[str] = frozenset(), hint_cc: str | None = None):
+                person_words: set[str], ctx: _Context):
         """Candidates of a non-NER n-gram that make it a place, or [] to reject it."""
+        T, hint_cc = ctx.tables, ctx.hint
         labels = {ent_label[k] for k in range(s, t)}
-        if labels & _NOT_PLACE_LABELS:
+        if labels & T.not_place_labels:
             # "near Svitlodarsk" tagged PRODUCT: a place of the country in focus after a locative word
-            if labels - _MISLABELS - {"DATE"} - {None} or not (s > 0 and doc[s - 1].lower_ in _LOCATIVE):
+            if labels - T.mislabels - {"DATE"} - {None} or not (s > 0 and doc[s - 1].lower_ in T.locative):
                 return []
-            if "DATE" in labels and any(doc[k].lower_ in _MONTHS_DAYS or not doc[k].is_alpha or not doc[k].cap
+            if "DATE" in labels and any(doc[k].lower_ in T.months_days or not doc[k].is_alpha or not doc[k].cap
                                         for k in range(s, t)):
                 return []  # "in May": a date; "in Dahuk" tagged DATE: a place
             return [c for c in cs if c.country in focus and c.kind != "country"
                     and (c.primary or c.population >= 5000 or c.source in ("curated", "imported"))]
         single = t - s == 1
         tok = doc[s]
-        if single and tok.text.isupper() and len(tok.text) <= 3 and tok.text not in _STATE_ABBR and \
+        if single and tok.text.isupper() and len(tok.text) <= 3 and tok.text not in T.state_abbr and \
                 all(c.kind == "town" and c.population < 100_000 for c in cs):
             return []  # "SAD leaders": an acronym, not the village of Sad
         if "ORG" in labels and all(c.kind == "continent" for c in cs):
             return []  # "Philippine Span Asia Carrier Corporation"
-        if single and tok.text in _STATE_ABBR:
-            if tok.text in _STATE_ABBR_RISKY and not (s > 0 and doc[s - 1].text == ","):
+        if single and tok.text in T.state_abbr:
+            if tok.text in T.state_abbr_risky and not (s > 0 and doc[s - 1].text == ","):
                 return []
             return [c for c in cs if c.kind == "admin1" and c.country == "US"]
         person_ctx = False
@@ -855,7 +863,7 @@ class PlaceMatcher:
                 person_ctx = True
         if single:
             low = tok.lower_
-            if low in _COMMON or low in _MONTHS_DAYS or tok.is_stop or low in _STOP_FALLBACK:
+            if low in T.common or low in T.months_days or tok.is_stop or low in T.stop_fallback:
                 return []
             if len(tok.text) < 3 or tok.text in person_words:
                 return []
@@ -863,7 +871,7 @@ class PlaceMatcher:
                 doc[s + 1].text in (":", ",", "-", "—", "–", "(")
             if tok.pos_ not in ("PROPN",) and not (tok.text.isupper() and len(tok.text) <= 4) and not dateline:
                 return []
-            if person_ctx and not self._place_context(doc, s):
+            if person_ctx and not self._place_context(doc, s, T):
                 return []
         sent_start = tok.is_sent_start or (s > 0 and doc[s - 1].text in ('"', "“", "'", "(", ":"))
         if sent_start and s > 1 and doc[s - 1].text == "(" and _is_cap(doc[s - 2]) and any(c.country in focus for c in cs):
@@ -874,7 +882,7 @@ class PlaceMatcher:
         if in_org and labels <= {"ORG", "PERSON", "NORP", None}:
             e = ent_of[s]
             # the entity is just this name and it reads as a place ("on Tafas front", "in Dar'a")
-            if e is not None and e.start == s and e.end == t and self._place_context(doc, s):
+            if e is not None and e.start == s and e.end == t and self._place_context(doc, s, T):
                 in_org = False
 
         # a town of the country in focus whose own name this is
@@ -900,7 +908,7 @@ class PlaceMatcher:
                 if sent_start or in_org:
                     # a US town's own paper opens sentences and names its council with the town
                     return c.primary and (c.population >= 100_000 or (
-                        self._local_us and c.country == "US" and c.population >= 5000))
+                        ctx.local_us and c.country == "US" and c.population >= 5000))
                 return (c.primary and c.population >= 15_000) or \
                     (infocus and c.primary and (c.population > 0 or c.source == "imported"))
             return c.primary or c.population >= 1000 or infocus
@@ -909,18 +917,20 @@ class PlaceMatcher:
         return keep
 
     @staticmethod
-    def _place_context(doc, s: int) -> bool:
+    def _place_context(doc, s: int, T: PlaceTables) -> bool:
         """A single capitalised word the NER took for a person reads as a place here."""
         prev = doc[s - 1].lower_ if s > 0 else ""
         nxt = doc[s + 1] if s + 1 < len(doc) else None
-        if prev in _PLACE_PREV or prev in _DIRECTIONS:
+        if prev in T.place_prev or prev in T.directions:
             return True
-        if nxt is not None and (nxt.text in (",", ";", ")") or nxt.lower_ in _PLACE_NEXT):
+        if nxt is not None and (nxt.text in (",", ";", ")") or nxt.lower_ in T.place_next):
             return True
         return False
 
-    def _resolve(self, doc, mentions: list[_Mention], focus: Counter, hint: str | None,
+    def _resolve(self, doc, mentions: list[_Mention], focus: Counter, ctx: _Context,
                  named: set[str] = frozenset()) -> None:
+        T, hint = ctx.tables, ctx.hint
+        admin_key = T.admin_key
         share: dict[str, float] = {}
         max_share = 0.0
 
@@ -943,19 +953,14 @@ class PlaceMatcher:
             a, b = mentions[i], mentions[i + 1]
             gap = doc[a.end_tok:b.start_tok]
             words = [w.lower_ for w in gap]
-            if a.want == "admin" and words and words[0] in _ADMIN_WORDS:
+            if a.want == "admin" and words and words[0] in T.admin_words:
                 words = words[1:]
             # "Shahpur sector area (Poonch", "Pati village (Barwani", "Tilak Nagar area of Chembur"
-            while len(words) > 1 and words[0] in _GAP_TYPE_WORDS:
+            while len(words) > 1 and words[0] in T.gap_type_words:
                 words = words[1:]
-            if words in (["in"], [","], ["("], ["in", "the"], ["of"], ["in", "the", "province", "of"],
-                         ["in", "the", "governorate", "of"], [",", "in"], ["-"], ["in", "rural"],
-                         ["countryside", "of"], ["in", "the", "countryside", "of"], ["in", "western"],
-                         ["in", "eastern"], ["in", "northern"], ["in", "southern"], ["district", ","],
-                         ["area", "of"], ["area", ",", "in"], ["district", "of"], ["village", ","],
-                         ["town", ","], ["city", ","], [",", "a", "town", "in"], [",", "a", "village", "in"]):
+            if tuple(words) in T.containment_gaps:
                 contains[i].append(i + 1)
-                if words in ([","], ["("], ["in"]):
+                if tuple(words) in T.placed_in_gaps:
                     placed_in[i] = i + 1
                 if words != [","]:
                     chain_from.add(i)
@@ -971,51 +976,59 @@ class PlaceMatcher:
             m.cands = m.cands[: self.max_cands] + [c for c in m.cands[self.max_cands:] if c.country in focus]
 
         # base scores
+        population_weight, world_city_population, world_city_bonus = \
+            T.population_weight, T.world_city_population, T.world_city_bonus
+        kind_bonus, admin2_single_bonus, admin2_bonus = T.kind_bonus, T.admin2_single_bonus, T.admin2_bonus
+        curated_bonus, primary_bonus, country_name_town_penalty = \
+            T.curated_bonus, T.primary_bonus, T.country_name_town_penalty
+        focus_share_weight, hint_country_bonus, unnamed_country_penalty = \
+            T.focus_share_weight, T.hint_country_bonus, T.unnamed_country_penalty
+        want_admin_fit, want_admin_misfit = T.want_admin_fit, T.want_admin_misfit
+        want_town_fit, want_town_misfit = T.want_town_fit, T.want_town_misfit
+        loc_region_bonus, front_bonus, us_local_foreign_penalty = \
+            T.loc_region_bonus, T.front_bonus, T.us_local_foreign_penalty
+        local_us, zones, demo_cc = ctx.local_us, ctx.zones, ctx.demo_cc
+
         def base(m: _Mention, c: Candidate) -> float:
-            sc = 0.5 * math.log10(c.population + 1)
-            if c.kind == "town" and c.population >= 1_000_000:
-                sc += 1.5  # "Toronto", "Cairo": a world city over its namesakes in the countries in focus
-            if c.kind in ("country", "continent"):
-                sc += 4.0
-            elif c.kind == "admin1":
-                sc += 2.5
-            elif c.kind == "region":
-                sc += 2.0
+            sc = population_weight * math.log10(c.population + 1)
+            if c.kind == "town" and c.population >= world_city_population:
+                sc += world_city_bonus  # "Toronto", "Cairo": a world city over its namesakes in the countries in focus
+            kb = kind_bonus.get(c.kind)
+            if kb is not None:
+                sc += kb  # a country or a continent, a province, a region
             elif c.kind == "admin2":
-                sc += 0.5 if m.single else 1.5
+                sc += admin2_single_bonus if m.single else admin2_bonus
             if c.source == "curated":
-                sc += 1.0
+                sc += curated_bonus
             if c.primary:
-                sc += 1.0
+                sc += primary_bonus
             elif c.kind == "town" and has_country.get(id(m)):
-                sc -= 3.0  # "Iraq" is the country, not a town that also goes by that name
+                sc -= country_name_town_penalty  # "Iraq" is the country, not a town that also goes by that name
             if c.country:
-                sc += 4.0 * share.get(c.country, 0.0) / (max_share or 1.0) if share else 0.0
+                sc += focus_share_weight * share.get(c.country, 0.0) / (max_share or 1.0) if share else 0.0
                 if hint and c.country == hint:
-                    sc += 2.0
+                    sc += hint_country_bonus
                 elif hint and c.country not in named and c.kind not in ("country", "continent"):
-                    sc -= 4.0  # a feed about one country: elsewhere only when the text names it
+                    sc -= unnamed_country_penalty  # a feed about one country: elsewhere only when the text names it
             if m.want == "admin":
-                sc += 3.0 if _want_admin(c) else -1.5
+                sc += want_admin_fit if _want_admin(c) else -want_admin_misfit
             elif m.want == "town":
-                sc += 3.0 if c.kind == "town" else -2.0
+                sc += want_town_fit if c.kind == "town" else -want_town_misfit
             if m.label == "LOC" and c.kind in ("region", "continent"):
-                sc += 1.0
+                sc += loc_region_bonus
             for z in zones:
                 if c.country == z.country and c.kind not in ("country", "admin1") and \
                         haversine_km(c.lat, c.lon, z.lat, z.lon) <= z.radius_km:
-                    sc += 2.5  # the front the report is about
+                    sc += front_bonus  # the front the report is about
                     break
-            if local_us and c.country and c.country != "US" and c.country not in self._demo_cc:
+            if local_us and c.country and c.country != "US" and c.country not in demo_cc:
                 if c.kind == "country" and not (country_keys.get(c.country, set()) - {m.key}):
-                    sc -= 3.0  # "Lebanon" alone in a US town's news: Lebanon, Pennsylvania
+                    sc -= us_local_foreign_penalty  # "Lebanon" alone in a US town's news: Lebanon, Pennsylvania
                 elif c.kind not in ("country", "continent") and not (country_named.get(c.country, set()) - {m.key}) \
-                        and not (self._demo_cc - {"US"}) and not (foreign_keys - {m.key}):
-                    sc -= 3.0  # "Dublin City Council": Dublin, Ohio, unless the text names other countries
+                        and not (demo_cc - {"US"}) and not (foreign_keys - {m.key}):
+                    sc -= us_local_foreign_penalty  # "Dublin City Council": Dublin, Ohio, unless the text names other countries
             return sc
 
-        local_us = getattr(self, "_local_us", False)
-        zones = getattr(self, "_zones", ())
         # a report that names other countries is not a US town's local news, whatever its cues
         foreign_keys = {m.key for m in mentions for c in m.cands
                         if c.kind == "country" and c.country != "US" and c.primary}
@@ -1052,11 +1065,11 @@ class PlaceMatcher:
                 pass  # "Cuauhtemoc, Chihuahua": the container is the state
             elif m.best.kind == "admin1" and m.want != "admin" and not m.near:
                 # "Idleb" for the province and its capital alike: the town is the point to give
-                ak = _admin_key(m.best.admin1 or m.best.name)
+                ak = admin_key(m.best.admin1 or m.best.name)
                 adm = m.best
                 for c in ranked[1:]:
                     if c.kind == "town" and c.country == adm.country and c.population >= 10_000 and \
-                            _admin_key(c.admin1) == ak and m.scores[c.id] > m.scores[adm.id] - 4.0 and \
+                            admin_key(c.admin1) == ak and m.scores[c.id] > m.scores[adm.id] - 4.0 and \
                             (adm.source == "derived" or haversine_km(c.lat, c.lon, adm.lat, adm.lon) < 30):
                         m.best = c
                         break
@@ -1072,7 +1085,12 @@ class PlaceMatcher:
 
         for m in mentions:
             pick(m)
-        for _round in range(2):
+        admin_named_bonus, outside_named_penalty, outside_named_population = \
+            T.admin_named_bonus, T.outside_named_penalty, T.outside_named_population
+        pull_steps, pull_max, seat_pair_bonus = T.pull, T.pull_max, T.seat_pair_bonus
+        pull_far = pull_steps[-1][0] if pull_steps else 0.0
+        container_bonus, container_agree_bonus = T.container_bonus, T.container_agree_bonus
+        for _round in range(T.resolve_rounds):
             # the picks so far say which country the document is about
             votes: Counter = Counter()
             voted: set[str] = set()
@@ -1087,11 +1105,11 @@ class PlaceMatcher:
             for m in mentions:
                 top = m.top if m.best is not None else None
                 if top is not None and top.kind == "admin1" and top.country:
-                    admin_named[(top.country, _admin_key(top.admin1 or top.name))] += 1.0
+                    admin_named[(top.country, admin_key(top.admin1 or top.name))] += 1.0
                     if m.margin >= 1.0 or top.source == "curated":
                         admin_countries.add(top.country)
                 elif top is not None and top.kind == "region" and top.country:
-                    admin_named[(top.country, _admin_key(top.admin1 or top.name))] += 1.0
+                    admin_named[(top.country, admin_key(top.admin1 or top.name))] += 1.0
             anchor_pts = list({m.key: (m.key, m.best.lat, m.best.lon) for m in mentions
                                if m.best is not None and m.best.kind not in ("country", "continent")
                                and m.margin >= 1.0}.values())
@@ -1104,10 +1122,10 @@ class PlaceMatcher:
                     for c in m.cands:
                         if c.kind != "town" or not c.admin2:
                             continue
-                        a2 = _admin_key(c.admin2)
+                        a2 = admin_key(c.admin2)
                         for ckey, county in counties:
                             if ckey != m.key and county.country == c.country and \
-                                    _admin_key(county.name) == a2 and county.admin1 == c.admin1:
+                                    admin_key(county.name) == a2 and county.admin1 == c.admin1:
                                 seat_pairs.add((m.key, c.id))
                                 seat_pairs.add((ckey, county.id))
             for i, m in enumerate(mentions):
@@ -1116,11 +1134,11 @@ class PlaceMatcher:
                 for c in m.cands:
                     sc = base(m, c)
                     if c.kind not in ("country", "continent"):
-                        if admin_named and (c.country, _admin_key(c.admin1)) in admin_named and c.kind != "admin1":
-                            sc += 2.0
+                        if admin_named and (c.country, admin_key(c.admin1)) in admin_named and c.kind != "admin1":
+                            sc += admin_named_bonus
                         elif hint and c.country == hint and c.country in admin_countries and \
-                                c.kind in ("town", "admin2") and c.population < 100_000:
-                            sc -= 2.0  # a small place outside the provinces the text names
+                                c.kind in ("town", "admin2") and c.population < outside_named_population:
+                            sc -= outside_named_penalty  # a small place outside the provinces the text names
                         # co-mentioned places pull each other (each other name counts once)
                         pull = 0.0
                         coslat = math.cos(math.radians(c.lat))
@@ -1131,21 +1149,20 @@ class PlaceMatcher:
                             dx = (c.lon - alon + 540.0) % 360.0 - 180.0
                             dx *= 111.2 * coslat
                             d2 = dx * dx + dy * dy
-                            if d2 < 2500.0:
-                                pull += 1.0
-                            elif d2 < 40000.0:
-                                pull += 0.6
-                            elif d2 < 250000.0:
-                                pull += 0.2
-                            if pull >= 3.0:
+                            if d2 < pull_far:
+                                for limit, weight in pull_steps:
+                                    if d2 < limit:
+                                        pull += weight
+                                        break
+                            if pull >= pull_max:
                                 break
-                        sc += min(pull, 3.0)
+                        sc += min(pull, pull_max)
                         if (m.key, c.id) in seat_pairs:
-                            sc += 2.0
+                            sc += seat_pair_bonus
                     for j in contains.get(i, ()):
                         b = mentions[j]
-                        if any(self._inside(c, c2) for c2 in b.cands[:20]):
-                            sc += 6.0
+                        if any(self._inside(c, c2, admin_key) for c2 in b.cands[:20]):
+                            sc += container_bonus
                     m.scores[c.id] = sc
                 pick(m)
             # containers agree with what they contain
@@ -1156,8 +1173,8 @@ class PlaceMatcher:
                 for j in js:
                     b = mentions[j]
                     for c2 in b.cands:
-                        if self._inside(a.best, c2):
-                            b.scores[c2.id] = b.scores.get(c2.id, 0.0) + 3.0
+                        if self._inside(a.best, c2, admin_key):
+                            b.scores[c2.id] = b.scores.get(c2.id, 0.0) + container_agree_bonus
                     pick(b)
         # a name matched only by a looser spelling ("Chenpur" ~ Chainpur) must lie in a province the
         # text names, when it names one of that country ("Chenpur village (Khargone, Madhya Pradesh)")
@@ -1165,7 +1182,7 @@ class PlaceMatcher:
         for m in mentions:
             if m.loose and m.best is not None and m.best.kind == "town":
                 same = [a for a in named_admin1 if a.country == m.best.country]
-                if same and not any(self._inside(m.best, a) for a in same):
+                if same and not any(self._inside(m.best, a, admin_key) for a in same):
                     m.best = m.top = None
                     m.margin = 0.0
         # "Stroud, Ontario": no Stroud the gazetteer knows lies in Ontario, and the one in England
@@ -1173,13 +1190,13 @@ class PlaceMatcher:
         for i, j in placed_in.items():
             a, b = mentions[i], mentions[j].best
             if a.best is None or a.best.kind not in ("town", "admin2") or b is None or \
-                    mentions[j].text.lower() in _DIRECTIONS:
+                    mentions[j].text.lower() in T.directions:
                 continue
             provinces = [x for x in (mentions[k].best for k in contains.get(i, [j])) if x is not None
                          and x.kind == "admin1" and x.country == a.best.country]
             if provinces and a.best.population < 50_000 and all(
-                    not self._inside(a.best, p) and haversine_km(a.best.lat, a.best.lon, p.lat, p.lon) > 100
-                    and not any(self._inside(c, p) for c in a.cands) for p in provinces):
+                    not self._inside(a.best, p, admin_key) and haversine_km(a.best.lat, a.best.lon, p.lat, p.lon) > 100
+                    and not any(self._inside(c, p, admin_key) for c in a.cands) for p in provinces):
                 # "in Castilla, Piura", "Tuzlucayir neighborhood of Mamak, Ankara": the small place of
                 # that name elsewhere in the country is not it; the province carries the event
                 a.best = a.top = None
@@ -1198,19 +1215,20 @@ class PlaceMatcher:
             listed = j + 1 < len(mentions) and [w.lower_ for w in doc[mentions[j].end_tok:mentions[j + 1].start_tok]] \
                 in ([","], ["and"], ["or"], [",", "and"])
             if b.kind in ("admin1", "admin2") and b.country != a.best.country and not listed and \
-                    not any(self._inside(c, b) for c in a.cands):
+                    not any(self._inside(c, b, admin_key) for c in a.cands):
                 a.best = a.top = None
                 a.margin = 0.0
 
     @staticmethod
-    def _inside(c: Candidate, container: Candidate) -> bool:
+    def _inside(c: Candidate, container: Candidate, admin_key) -> bool:
+        """`c` lies in `container` (`admin_key`: the province-name key of the rules in force)."""
         if c.id == container.id or not c.country or c.country != container.country:
             return False
         if container.kind == "country":
             return True
         if container.kind in ("admin1", "region", "admin2"):
-            if container.kind == "admin1" and _admin_key(c.admin1) and \
-                    _admin_key(c.admin1) == _admin_key(container.admin1 or container.name):
+            if container.kind == "admin1" and admin_key(c.admin1) and \
+                    admin_key(c.admin1) == admin_key(container.admin1 or container.name):
                 return True
             if container.kind == "admin2" and c.admin2 and normalise_name(c.admin2) == normalise_name(container.name):
                 return True
@@ -1220,7 +1238,7 @@ class PlaceMatcher:
             return False
         return haversine_km(c.lat, c.lon, container.lat, container.lon) < 40
 
-    def _output(self, doc, mentions: list[_Mention], demo: list[ResolvedMention]) -> list[ResolvedMention]:
+    def _output(self, doc, mentions: list[_Mention], demo: list[ResolvedMention], T: PlaceTables) -> list[ResolvedMention]:
         out: list[ResolvedMention] = []
         for m in mentions:
             c = m.best
@@ -1246,7 +1264,7 @@ class PlaceMatcher:
             mid = doc.text[a.end:b.start].lower().strip(" ,")
             if (before.rstrip().endswith("between") and mid in ("and", "and the")) or \
                     (before.rstrip().endswith("from") and mid == "to" and
-                     re.search(r"\b(road|highway|route|motorway)\b", doc.text[max(0, a.start - 60):b.end + 30].lower())):
+                     T.road_words.search(doc.text[max(0, a.start - 60):b.end + 30].lower())):
                 a.between, b.between = i + 1, i
         del pos
         return out
@@ -1286,6 +1304,7 @@ def conflict_zones() -> list[ConflictZone]:
 
 
 _default_matcher: PlaceMatcher | None = None
+_default_lock = threading.Lock()
 
 
 def find_place_mentions(doc, country_hint: str | None = None, gazetteer: Gazetteer | None = None
@@ -1299,11 +1318,44 @@ def find_place_mentions(doc, country_hint: str | None = None, gazetteer: Gazette
     if gazetteer is not None:
         return PlaceMatcher(gazetteer)(doc, country_hint)
     if _default_matcher is None:
-        _default_matcher = PlaceMatcher()
+        with _default_lock:
+            if _default_matcher is None:
+                _default_matcher = PlaceMatcher()
     return _default_matcher(doc, country_hint)
 
 
 # --------------------------------------------------------------------------- spaCy component
+class PlacesComponent:
+    """The `warlog_places` pipeline component: the places a Doc names, resolved, in `doc._.places`
+    (demonyms included, as `ResolvedMention(is_demonym=True)`), using `doc._.country_hint` (ISO2)
+    when the caller sets it.
+
+    The matcher (and with it the gazetteer) is made on the first Doc, not when the pipeline is
+    built; it keeps no state of its own between Docs, so the component may run on several threads.
+    """
+
+    def __init__(self, nlp, name: str = "warlog_places", *, gazetteer_path: str | None = None,
+                 max_cands: int = 25) -> None:
+        self.name = name
+        self.gazetteer_path = gazetteer_path
+        self.max_cands = max_cands
+        self._matcher: PlaceMatcher | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def matcher(self) -> PlaceMatcher:
+        if self._matcher is None:
+            with self._lock:
+                if self._matcher is None:
+                    gaz = Gazetteer.open(self.gazetteer_path) if self.gazetteer_path else None
+                    self._matcher = PlaceMatcher(gaz, max_cands=self.max_cands)
+        return self._matcher
+
+    def __call__(self, doc):
+        doc._.places = self.matcher(doc, doc._.country_hint)
+        return doc
+
+
 try:  # pragma: no cover - registration only
     from spacy.language import Language
     from spacy.tokens import Doc
@@ -1313,16 +1365,16 @@ try:  # pragma: no cover - registration only
     if not Doc.has_extension("country_hint"):
         Doc.set_extension("country_hint", default=None)
 
-    @Language.factory("warlog_places")
-    def _make_places_component(nlp, name):
-        matcher: list[PlaceMatcher] = []
-
-        def component(doc):
-            if not matcher:
-                matcher.append(PlaceMatcher())
-            doc._.places = matcher[0](doc, doc._.country_hint)
-            return doc
-
-        return component
+    @Language.factory(
+        "warlog_places",
+        default_config={"gazetteer_path": None, "max_cands": 25},
+        requires=["doc.ents", "token.pos", "token.is_sent_start"],
+        assigns=["doc._.places"],
+    )
+    def make_places_component(nlp: Language, name: str, gazetteer_path: str | None, max_cands: int
+                              ) -> PlacesComponent:
+        """`gazetteer_path`: a compiled gazetteer file (None: the built-in one, with the imported
+        places); `max_cands`: readings kept per name beyond those in the countries in focus."""
+        return PlacesComponent(nlp, name, gazetteer_path=gazetteer_path, max_cands=max_cands)
 except ImportError:  # pragma: no cover
     pass
