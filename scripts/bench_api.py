@@ -159,7 +159,7 @@ def run(store: Store, path: Path, args: argparse.Namespace) -> None:
 
     from warlog.store import query as q
     from warlog.serve.api import create_app
-    from warlog.extract.taxonomy import EVENT_TYPES
+    from warlog.vocabulary import EVENT_TYPES
 
     client = TestClient(create_app(store))
     rng = random.Random(2)

@@ -12,13 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from warlog import rules
-
-if TYPE_CHECKING:
-    from warlog.extract.events import Incident, Sentence
-    from warlog.records import ActorMention
+from warlog.extract.units import Incident, Sentence
+from warlog.records import ActorMention
 
 (_ATTRIBUTION_AFTER, _ATTRIBUTION_BEFORE, _PROTESTERS_ARRESTED, _DIRECT_FIGHT, _TERRITORY, _STATE_AGENT,
  _PROTEST_FIGHT, _LIGHT_ARMS, _SECURITY_FORCES_KILLED, _DEATHS_OR_SHOOTING, _REGAIN_VERB, _WEAPON_USED) = rules.patterns(
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
     "deaths_or_shooting", "regain_verb", "weapon_used")
 
 
-def attribution(s: "Sentence", m: "ActorMention") -> bool:
+def attribution(s: Sentence, m: ActorMention) -> bool:
     """Whether an actor mention names the source of the report rather than a party to the incident."""
     start, end = m.start - s.start, m.end - s.start
     return bool(_ATTRIBUTION_AFTER.match(s.text, end) or _ATTRIBUTION_BEFORE.search(s.text[max(0, start - 40):start]))
@@ -36,7 +34,7 @@ def attribution(s: "Sentence", m: "ActorMention") -> bool:
 @dataclass
 class DecisionContext:
     """What the conditions of one incident read; computed lazily, never shared between incidents."""
-    inc: "Incident"
+    inc: Incident
     scores: dict[str, float]
     victims_civilian: bool
     armed_actors: int
@@ -50,7 +48,7 @@ class DecisionContext:
         return self.inc.text
 
     @cached_property
-    def first(self) -> "Sentence":
+    def first(self) -> Sentence:
         return self.inc.sentences[0]
 
     @cached_property
@@ -66,7 +64,7 @@ class DecisionContext:
         return list(self.coding["weapon_types"])
 
 
-def score_cues(inc: "Incident", first_weight: float) -> dict[str, float]:
+def score_cues(inc: Incident, first_weight: float) -> dict[str, float]:
     """Each sub-event type's score: the weight of its strongest cue type once per sentence, the first sentence's weighted up."""
     scores: dict[str, float] = {}
     first = inc.sentences[0]

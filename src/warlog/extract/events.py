@@ -10,26 +10,20 @@ gathers the sentences after it that add detail, until a sentence starts another 
 from __future__ import annotations
 
 import re
-from warlog import rules
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from spacy.tokens import Doc, Span as SpacySpan
 
+from warlog import rules
 from warlog.extract import location as geo
 from warlog.extract.actors import ActorDictionary, acled_country_name
 from warlog.extract.counts import CountMention, find_counts, reports_no_casualties
+from warlog.extract.dates import DAY, YEAR, resolve_date
 from warlog.extract.decisions import DecisionContext, attribution, decide, score_cues
-from warlog.extract.dates import DAY, MONTH, WEEK, YEAR, ResolvedDate, resolve_date
+from warlog.extract.taxonomy import is_non_conflict, mentions_civilian_target, score_sub_events
+from warlog.extract.units import DateMention, Incident, Sentence
 from warlog.records import Actor, ActorMention, Claim, Document, Event, Extraction, Span
-from warlog.extract.taxonomy import (
-    Cue,
-    disorder_type_of,
-    event_type_of,
-    is_non_conflict,
-    mentions_civilian_target,
-    score_sub_events,
-)
+from warlog.vocabulary import disorder_type_of, event_type_of
 
 (_CAPTION, _REPORT_VERB_BEFORE, _TALLY, _TALLY_CONTINUES, _ESTIMATE, _TREND, _NEW_INCIDENT, _GENERIC_CLAIM,
  _BY_AGENT, _SOURCE_CUE) = rules.patterns(
@@ -46,60 +40,10 @@ def _armed_inter() -> set[int]:
     return set(rules.active().value("coding", "armed_inter"))
 
 
-@dataclass
-class DateMention:
-    start: int
-    end: int
-    text: str
-    value: ResolvedDate
-    is_report_date: bool
-
-
-@dataclass
-class Sentence:
-    index: int
-    start: int
-    end: int
-    text: str
-    paragraph: int
-    cues: list[Cue]
-    counts: list[CountMention]
-    dates: list[DateMention]
-    places: list  # geo.PlaceInText
-    actors: list[ActorMention]
-    caption: bool = False
-    history: bool = False
-    tally: bool = False
-    estimate: bool = False
-    trend: bool = False
-    no_casualties: bool = False
-    commentary: bool = False
-    headline: bool = False
-
-    @property
-    def event_dates(self) -> list[DateMention]:
-        return [d for d in self.dates if not d.is_report_date and d.value.precision <= MONTH]
-
-    @property
-    def cue_weight(self) -> float:
-        return max((c.weight for c in self.cues), default=0.0)
-
-
 _PLACE_ASIDE_BEFORE = rules.pattern("sentences", "place_aside_before")
 
 # "coming from Ad Dali, Abyan and Yafai": every place of a list after "from"
 _FROM_LIST = rules.pattern("sentences", "from_list")
-
-
-@dataclass
-class Incident:
-    sentences: list[Sentence] = field(default_factory=list)
-    date: ResolvedDate | None = None
-    document_places: list = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return " ".join(s.text for s in self.sentences)
 
 
 def _paragraph_index(text: str, start: int, breaks: list[int]) -> int:
@@ -682,7 +626,7 @@ def _without_placeholders(actor: Actor | None) -> Actor | None:
 
 def _claim_what(s: Sentence, c: CountMention) -> str:
     """The counted thing as the sentence words it: the count and the words up to the verb."""
-    rel_start, rel_end = c.start - s.start, c.end - s.start
+    rel_end = c.end - s.start
     tail = s.text[rel_end:rel_end + 120]
     m = re.search(r"[,;]|\b(?:have|has|had|were|was|are|is|in|since|while|left)\b", tail)
     phrase = tail[:m.start()] if m else tail

@@ -7,7 +7,8 @@ from typing import Any
 from spacy.language import Language
 
 from warlog.extract.decisions import attribution
-from warlog.extract.events import Extractor, Sentence, default_extractor
+from warlog.extract.events import Extractor, default_extractor
+from warlog.extract.units import Sentence
 from warlog.extract.nlp import load_pipeline
 from warlog.geo.countries import to_iso2
 from warlog.records import Document

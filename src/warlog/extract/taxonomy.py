@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warlog import rules
-from warlog.vocabulary import EVENT_TYPES, SUB_EVENT_TYPES, disorder_type_of, event_type_of  # noqa: F401
 
 (VIOLENCE_WORDS, NON_CONFLICT, _CIVILIAN_TARGET) = rules.patterns(
     "sentences", "violence_words", "non_conflict", "civilian_target")
