@@ -4,7 +4,8 @@
     python scripts/eval_merge.py DOCS.jsonl EVENTS.jsonl [--db PATH] [--show N]
 
 Every document is saved with its extracted events into a fresh SQLite store, in publication
-order, so each is merged as it arrives (``Store.save_extraction``'s merge step).  Then:
+order, so each is merged as it arrives (the ingest service's ``save``: stored and merged in one
+transaction).  Then:
 
 * separation: the share of documents whose events were merged with no other document's
   (for a set where every document is a distinct incident, e.g. acled2020.jsonl);
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from warlog.ingest.service import save
 from warlog.records import Document, Event, Extraction
 from warlog.store.db import Store, event_links, events, merged_events
 
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     store = Store.from_path_or_url(db)
     t0 = time.perf_counter()
     for d in sorted(docs, key=lambda d: (d.published is None, d.published)):
-        store.save_extraction(Extraction(document=d, events=evs.get(d.id, [])))
+        save(store, Extraction(document=d, events=evs.get(d.id, [])))
     elapsed = time.perf_counter() - t0
     with store.engine.connect() as conn:
         q = select(events.c.event_id, events.c.doc_id, event_links.c.merged_id).join(

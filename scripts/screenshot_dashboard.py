@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from warlog.cli import demo  # noqa: E402
 from warlog.records import Claim, Document, Extraction, Span  # noqa: E402
+from warlog.ingest.service import save  # noqa: E402
 from warlog.store.db import Store  # noqa: E402
 
 
@@ -33,14 +34,14 @@ def main() -> int:
         db = Path(tmp) / "demo.db"
         with Store(f"sqlite:///{db}") as s:
             for x in demo.extractions(400, seed=21):
-                s.save_extraction(x)
+                save(s, x)
             for x in demo.incident_reports((5, 7, 8)):  # an incident told by three outlets
-                s.save_extraction(x)
+                save(s, x)
             for i, (what, value, where) in enumerate([("killed", 1200, "Idlib"), ("displaced", 45000, "Banadir"),
                                                       ("killed", 310, "Borno")]):
                 text = f"Since January, at least {value:,} people have been {what} in {where}, the UN said."
                 doc = Document(id=f"claim-{i}", text=text, published=date(2024, 4, 1))
-                s.save_extraction(Extraction(document=doc, claims=[Claim(
+                save(s, Extraction(document=doc, claims=[Claim(
                     doc_id=doc.id, kind="tally", what=what, value=value, qualifier="at least", where=[where],
                     period_start=date(2024, 1, 1), evidence=[Span(start=0, end=len(text), text=text)])]))
         with socket.socket() as sock:

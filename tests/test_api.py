@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from warlog.cli import demo
+from warlog.ingest.service import save
 from warlog.serve.api import create_app
 from warlog.serve.auth import create_token
 from warlog.records import Claim, Document, Extraction, Span
@@ -25,10 +26,10 @@ def store(request, tmp_path: Path):
 
 def _filled(s):
     for x in demo.extractions(120, seed=3):
-        s.save_extraction(x)
+        save(s, x)
     doc = Document(id="claims-doc", text="Since January, 1,200 people have been killed in the province, the UN said.",
                    published=date(2024, 3, 1), country="Syria")
-    s.save_extraction(Extraction(document=doc, claims=[Claim(doc_id=doc.id, kind="tally", what="killed", value=1200,
+    save(s, Extraction(document=doc, claims=[Claim(doc_id=doc.id, kind="tally", what="killed", value=1200,
                                                              where=["Idlib"], evidence=[Span(start=0, end=60, text=doc.text[:60])])]))
     yield s
 
@@ -264,5 +265,15 @@ def test_ingest_over_http_with_a_token(store, token):
     assert client.get("/api/documents/http-1").json()["document"]["text"] == text
     again = client.post("/api/ingest", json={"documents": [doc]}, headers={"Authorization": f"Bearer {token}"}).json()
     assert again["already stored"] == 1
+    # a document that cannot be stored (its id taken by another text) is reported, recorded and
+    # counted as `warlog ingest` does it (one ingest service), and the rest of the batch goes on
+    clash = {**doc, "text": text.replace("five", "six"), "origin": "feed.jsonl:3"}
+    other = {**doc, "id": "http-2", "text": text.replace("Afgoye", "Baidoa")}
+    body = client.post("/api/ingest", json={"documents": [clash, other]}, headers={"Authorization": f"Bearer {token}"}).json()
+    assert (body["documents"], body["new"], body["failed"]) == (2, 1, 1)
+    assert body["errors"] == ["feed.jsonl:3: could not be stored: document id 'http-1' is already stored with "
+                              f"different text (hash {Document(**doc).content_hash[:12]})"]
+    assert store.errors()[-1]["origin"] == "feed.jsonl:3"
+    assert store.errors()[-1]["reason"].startswith("could not be stored: document id 'http-1'")
     assert client.post("/api/ingest", json={"documents": [{"id": "x"}]},
                        headers={"Authorization": f"Bearer {token}"}).status_code == 400

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from warlog.cli import demo
+from warlog.ingest.service import save
 from warlog.store.db import Store
 
 FILTERS = {"country": "Syria", "since": "2024-01-15", "until": "2024-03-31"}
@@ -40,9 +41,9 @@ def server(tmp_path_factory):
     db = work / "w.db"
     with Store(f"sqlite:///{db}") as s:
         for x in demo.extractions(200, seed=11):
-            s.save_extraction(x)
+            save(s, x)
         for x in demo.incident_reports((5, 7, 8)):  # three reports of one incident in Syria, 2024-03-27
-            s.save_extraction(x)
+            save(s, x)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "warlog", "serve", "--db", str(db), "--host", "127.0.0.1",
                              "--port", str(port), "-q"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

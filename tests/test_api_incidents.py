@@ -1,13 +1,16 @@
 """The incidents view: merged events served by the API, reviewed by analysts, kept through later merging.
 
-Real store (SQLite in tmp_path), real merging (`Store.save_extraction` merges each document as
-it is stored), the FastAPI app in process.  The incident is an ambush near Sukhna told by
+Real store (SQLite in tmp_path), real merging (the ingest service's `save` merges each document
+as it is stored), the FastAPI app in process.  The incident is an ambush near Sukhna told by
 several outlets (`warlog.cli.demo.incident_reports`), the toll rising from report to report.
 """
 from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from warlog.cli import main as cli
 from warlog.cli import demo
+from warlog.ingest.service import save
 from warlog.serve.api import create_app
 from warlog.serve.auth import create_token
 from warlog.merge.dedup import merge_pending
@@ -32,7 +36,7 @@ def store(request, tmp_path: Path):
 
 def _filled(s):
     for x in demo.extractions(40, seed=4):
-        s.save_extraction(x)
+        save(s, x)
     yield s
 
 
@@ -70,7 +74,7 @@ def export_rows(store: Store, *args: str) -> list[dict[str, str]]:
 # ----------------------------------------------------------------------------- reads
 def test_list_serves_incidents_by_default_and_reports_on_request(store, client):
     for x in demo.incident_reports((5, 7, 8)):
-        store.save_extraction(x)
+        save(store, x)
     body = client.get("/api/events", params={"per_page": 500}).json()
     assert body["view"] == "incidents" and body["total"] == count(store, merged_events) == len(body["items"])
     reports = client.get("/api/events", params={"per_page": 500, "view": "reports"}).json()
@@ -112,7 +116,7 @@ def test_list_serves_incidents_by_default_and_reports_on_request(store, client):
 
 def test_stats_count_incidents_or_reports(store, client):
     for x in demo.incident_reports((5, 7, 8)):
-        store.save_extraction(x)
+        save(store, x)
     incidents = client.get("/api/events", params={"per_page": 500}).json()["items"]
     weekly = client.get("/api/stats", params={"interval": "week", "by": "event_type"}).json()["rows"]
     assert sum(r["events"] for r in weekly) == len(incidents)
@@ -131,7 +135,7 @@ def test_stats_count_incidents_or_reports(store, client):
 
 def test_incident_page_has_every_source_its_evidence_the_field_history_and_the_audit_log(store, client):
     for x in demo.incident_reports((5, 7, 8)):
-        store.save_extraction(x)
+        save(store, x)
     me = ambush_id(client)
     d = client.get(f"/api/events/{me}").json()
     assert d["kind"] == "incident" and d["merged_id"] == me and d["event"]["event_id"] == me
@@ -156,8 +160,8 @@ def test_incident_page_has_every_source_its_evidence_the_field_history_and_the_a
 @pytest.mark.parametrize("merging", ["on save", "warlog merge"])
 def test_an_analysts_edit_of_an_incident_stands_when_a_new_report_joins_it(store, client, auth, merging):
     first, second, third = demo.incident_reports((5, 7, 9))
-    store.save_extraction(first)
-    store.save_extraction(second)
+    save(store, first)
+    save(store, second)
     me = ambush_id(client)
     before = client.get(f"/api/events/{me}").json()["event"]
     assert (before["fatalities"], before["number_of_sources"]) == (7, 2)
@@ -171,11 +175,9 @@ def test_an_analysts_edit_of_an_incident_stands_when_a_new_report_joins_it(store
 
     # a later report of the same incident, which would make the toll 9
     if merging == "on save":
-        store.save_extraction(third)
+        save(store, third)
     else:
-        store.merge_on_save = False
-        store.save_extraction(third)
-        store.merge_on_save = True
+        save(store, third, merge=False)
         assert merge_pending(store)["assigned"] == 1
 
     d = client.get(f"/api/events/{me}").json()
@@ -198,7 +200,7 @@ def test_an_analysts_edit_of_an_incident_stands_when_a_new_report_joins_it(store
 
 def test_overrides_are_put_back_when_the_api_starts(store, client, auth):
     for x in demo.incident_reports((5, 7)):
-        store.save_extraction(x)
+        save(store, x)
     me = ambush_id(client)
     assert client.patch(f"/api/events/{me}", json={"changes": {"location": "Sukhnah desert"}}, headers=auth).status_code == 200
     with store.engine.begin() as conn:  # a writer that knows nothing of overrides rewrites the incident
@@ -212,7 +214,7 @@ def test_overrides_are_put_back_when_the_api_starts(store, client, auth):
 
 def test_reject_and_accept_an_incident(store, client, auth):
     for x in demo.incident_reports((5, 7)):
-        store.save_extraction(x)
+        save(store, x)
     me = ambush_id(client)
     total = client.get("/api/events").json()["total"]
     r = client.post(f"/api/events/{me}/review", json={"action": "reject", "note": "not an ambush"}, headers=auth)
@@ -230,7 +232,7 @@ def test_reject_and_accept_an_incident(store, client, auth):
 
 def test_incident_writes_need_a_token_and_bad_edits_change_nothing(store, client, auth):
     for x in demo.incident_reports((5, 7)):
-        store.save_extraction(x)
+        save(store, x)
     me = ambush_id(client)
 
     def snapshot():
@@ -246,3 +248,31 @@ def test_incident_writes_need_a_token_and_bad_edits_change_nothing(store, client
         assert r.status_code == 400 and words in r.json()["detail"], (changes, r.text)
     assert client.patch("/api/events/me-nothing", json={"changes": {"fatalities": 1}}, headers=auth).status_code == 404
     assert snapshot() == before
+
+
+# ----------------------------------------------------------------------------- one query path: the CLI agrees
+def test_what_an_analyst_rejects_is_gone_from_warlog_events_too(tmp_path: Path) -> None:
+    """An incident and a report rejected through the API leave `warlog events` (the real CLI, in a
+    subprocess) as they leave the API: both read through warlog.store.query."""
+    db = tmp_path / "w.db"
+    with Store(f"sqlite:///{db}") as s:
+        for x in [*demo.extractions(12, seed=4), *demo.incident_reports((5, 7, 8))]:
+            save(s, x)
+        client = TestClient(create_app(s))
+        auth = {"Authorization": f"Bearer {create_token(s.engine, 'analyst-r')}"}
+        me = ambush_id(client)
+        report = client.get("/api/events", params={"view": "reports", "per_page": 500}).json()["items"][0]["event_id"]
+        for target in (me, report):
+            assert client.post(f"/api/events/{target}/review", json={"action": "reject"}, headers=auth).status_code == 200
+        api = {view: [e["event_id"] for e in client.get("/api/events", params={"view": view, "per_page": 500})
+                      .json()["items"]] for view in ("incidents", "reports")}
+
+    def cli_ids(*args: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-m", "warlog", "events", "--db", str(db), "--format", "jsonl", *args],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line)["event_id"] for line in done.stdout.splitlines()]
+
+    incidents, reports = cli_ids(), cli_ids("--mentions")
+    assert me not in incidents and report not in reports
+    assert (incidents, reports) == (api["incidents"], api["reports"])  # the same rows, in the same order

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from warlog.records import Document
+from warlog.ingest.service import save
 from warlog.store.db import Store, event_links, events, merged_events
 
 REPORTS = Path(__file__).parent / "data_merge" / "reports.jsonl"
@@ -27,7 +28,7 @@ def merged(tmp_path_factory) -> dict:
     extracted = {}
     for ex in extract_stream(sorted(docs, key=lambda d: d.published)):
         extracted[ex.document.id] = ex
-        store.save_extraction(ex)
+        save(store, ex)
     with store.engine.connect() as conn:
         rows = conn.execute(select(events.c.doc_id, events.c.event_date, event_links.c.merged_id)
                             .join(event_links, event_links.c.event_id == events.c.event_id)).all()

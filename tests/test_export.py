@@ -11,6 +11,7 @@ import pytest
 
 from warlog.cli import main as cli
 from warlog.cli import demo
+from warlog.ingest.service import save
 from warlog.export.formats import ACLED_COLUMNS, UCDP_COLUMNS, acled_row, ucdp_row
 from warlog.store.db import Store
 
@@ -20,9 +21,9 @@ def db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("export") / "w.db"
     with Store(f"sqlite:///{path}") as s:
         for x in demo.extractions(77, seed=9):
-            s.save_extraction(x)
+            save(s, x)
         for x in demo.incident_reports((5, 7, 8)):  # three reports of one incident
-            s.save_extraction(x)
+            save(s, x)
     return path
 
 

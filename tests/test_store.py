@@ -1,4 +1,5 @@
-"""Tests of warlog.store.db: migrations, round trips, idempotency, rollback, filters."""
+"""Tests of warlog.store.db: migrations, round trips, idempotency, rollback; reading what was stored
+back through warlog.store.query, with `warlog events`' filters."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from warlog.store import db as store_mod
+from warlog.store import query
 from warlog.records import Claim, Document, Event, Extraction, Span
 from warlog.store.db import Store, event_id_for
 
@@ -20,6 +22,16 @@ TABLES = {"documents", "events", "evidence", "claims", "ingest_errors"}
 
 
 # ----------------------------------------------------------------------------- helpers
+def stored(s: Store, *, country: str | None = None, event_type: str | None = None, sub_event_type: str | None = None,
+           limit: int | None = None, offset: int = 0, **kw) -> list[Event]:
+    """The reports' events stored, as `warlog events --mentions` reads them (every review state)."""
+    query.spellings.clear()  # a new store may reuse a closed one's engine id
+    f = query.EventFilter(view="reports", review="all", country=[country] if country else [],
+                          event_type=[event_type] if event_type else [],
+                          sub_event_type=[sub_event_type] if sub_event_type else [], **kw)
+    return list(query.iter_events(s.engine, f, limit=limit, offset=offset, annotate=False))
+
+
 def make_doc(n: int, text: str | None = None, **kw) -> Document:
     body = text or f"Report {n}: clashes near the town left several people dead."
     return Document(id=f"doc-{n}", text=body, published=date(2024, 3, n % 28 + 1), origin=f"in.jsonl:{n}", **kw)
@@ -185,12 +197,13 @@ def test_in_memory_store() -> None:
 # ----------------------------------------------------------------------------- round trip
 def test_save_and_query_round_trip(store: Store) -> None:
     ex = extraction(1)
+    ex.events[0].coded_by = ["cues:ambush", "decisions:direct_fight"]  # kept with the event (migration 0005)
     ex.events[1] = make_event(ex.document, event_date=date(2024, 3, 2), fatalities=0, evidence=[], note="extra")
     assert store.save_extraction(ex) is True
     assert store.has_document(ex.document.content_hash)
     assert store.counts() == {"documents": 1, "events": 2, "claims": 1, "errors": 0}
 
-    got = store.events()
+    got = stored(store)
     assert [e.event_id for e in got] == [event_id_for(ex.document.content_hash, 1), event_id_for(ex.document.content_hash, 0)]
     newer, older = got
     assert newer.evidence == [] and newer.fatalities == 0
@@ -214,14 +227,14 @@ def test_event_ids_stable_across_stores(tmp_path: Path) -> None:
     for name in ("a.db", "b.db"):
         with Store(f"sqlite:///{tmp_path / name}") as s:
             s.save_extraction(extraction(3, events=3))
-            ids.append(sorted(e.event_id for e in s.events()))
+            ids.append(sorted(e.event_id for e in stored(s)))
     assert ids[0] == ids[1] and len(set(ids[0])) == 3
 
 
 def test_given_event_id_is_kept(store: Store) -> None:
     ex = extraction(1, events=1, event_id="custom-1")
     store.save_extraction(ex)
-    assert [e.event_id for e in store.events()] == ["custom-1"]
+    assert [e.event_id for e in stored(store)] == ["custom-1"]
 
 
 # ----------------------------------------------------------------------------- idempotency
@@ -262,8 +275,8 @@ def test_failure_mid_transaction_rolls_back(store: Store, monkeypatch: pytest.Mo
     assert store.counts() == before
     assert store.has_document(first.document.content_hash)
     assert not store.has_document(second.document.content_hash)
-    assert {e.doc_id for e in store.events()} == {"doc-1"}
-    assert len(store.events()[0].evidence) == 2
+    assert {e.doc_id for e in stored(store)} == {"doc-1"}
+    assert len(stored(store)[0].evidence) == 2
 
     monkeypatch.undo()
     assert store.save_extraction(second) is True  # nothing half-stored blocks a retry
@@ -278,6 +291,24 @@ def test_database_error_rolls_back(store: Store) -> None:
         store.save_extraction(bad)
     assert not store.has_document(bad.document.content_hash)
     assert store.counts()["documents"] == 1
+
+
+def test_the_step_passed_to_save_runs_in_its_transaction(store: Store) -> None:
+    """What the layer above passes (the ingest service: merging) sees the new rows and, failing,
+    takes the document back with it."""
+    ex = extraction(1)
+    seen = []
+
+    def then(conn, event_ids):
+        seen.append((event_ids, conn.execute(text("SELECT count(*) FROM events")).scalar()))
+        raise RuntimeError("merging failed")
+
+    with pytest.raises(RuntimeError, match="merging failed"):
+        store.save_extraction(ex, then=then)
+    ids = [event_id_for(ex.document.content_hash, i) for i in (0, 1)]
+    assert seen == [(ids, 2)] and store.counts()["documents"] == 0
+    assert store.save_extraction(ex, then=lambda conn, event_ids: seen.append(event_ids)) is True
+    assert seen[-1] == ids and store.counts()["events"] == 2
 
 
 def test_mismatched_doc_id_changes_nothing(store: Store) -> None:
@@ -337,7 +368,7 @@ def filled(store: Store) -> Store:
 
 
 def test_order_newest_first_undated_last(filled: Store) -> None:
-    got = filled.events()
+    got = stored(filled)
     same_day = sorted((e.event_id, e.doc_id) for e in got if e.doc_id in ("doc-3", "doc-5"))
     expected = [d for _, d in same_day] + ["doc-2", "doc-1", "doc-4"]  # ties broken by event_id
     assert [e.doc_id for e in got] == expected
@@ -346,7 +377,7 @@ def test_order_newest_first_undated_last(filled: Store) -> None:
 
 def test_filters(filled: Store) -> None:
     def docs(**kw) -> set[str]:
-        return {e.doc_id for e in filled.events(**kw)}
+        return {e.doc_id for e in stored(filled, **kw)}
 
     assert docs(country="sudan") == {"doc-1", "doc-3", "doc-4", "doc-5"}
     assert docs(country="SUDAN") == docs(country="Sudan")
@@ -364,11 +395,11 @@ def test_filters(filled: Store) -> None:
     assert docs(actor="%") == {"doc-5"}
     assert docs(country="Sudan", event_type="Battles", since=date(2024, 3, 1)) == {"doc-5"}
 
-    all_ids = [e.event_id for e in filled.events()]
-    assert [e.event_id for e in filled.events(limit=2)] == all_ids[:2]
-    assert [e.event_id for e in filled.events(limit=2, offset=2)] == all_ids[2:4]
-    assert [e.event_id for e in filled.events(offset=3)] == all_ids[3:]
-    assert all(len(e.evidence) == 2 for e in filled.events())
+    all_ids = [e.event_id for e in stored(filled)]
+    assert [e.event_id for e in stored(filled, limit=2)] == all_ids[:2]
+    assert [e.event_id for e in stored(filled, limit=2, offset=2)] == all_ids[2:4]
+    assert [e.event_id for e in stored(filled, offset=3)] == all_ids[3:]
+    assert all(len(e.evidence) == 2 for e in stored(filled))
 
 
 def test_claims_limit_and_order(store: Store) -> None:
@@ -381,7 +412,7 @@ def test_claims_limit_and_order(store: Store) -> None:
 
 def test_many_events_evidence_chunks(store: Store) -> None:
     store.save_extraction(extraction(1, events=1200, claims=0))
-    got = store.events()
+    got = stored(store)
     assert len(got) == 1200 and all(len(e.evidence) == 2 for e in got)
 
 
@@ -447,7 +478,7 @@ def test_postgresql_round_trip(pg_store: Store, monkeypatch: pytest.MonkeyPatch)
     ex = extraction(1)
     assert s.save_extraction(ex) is True
     assert s.save_extraction(ex) is False
-    got = s.events(country="SUDAN", since=date(2024, 1, 1), actor="rapid", limit=10)
+    got = stored(s, country="SUDAN", since=date(2024, 1, 1), actor="rapid", limit=10)
     assert len(got) == 2 and all(len(e.evidence) == 2 for e in got)
     assert s.claims() == ex.claims
 

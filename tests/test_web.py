@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from warlog.cli import demo
+from warlog.ingest.service import save
 from warlog.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,9 +42,9 @@ def server(tmp_path_factory):
     db = work / "w.db"
     with Store(f"sqlite:///{db}") as s:
         for x in demo.extractions(160, seed=5):
-            s.save_extraction(x)
+            save(s, x)
         for x in demo.incident_reports((5, 7, 8)):  # one incident told by three outlets
-            s.save_extraction(x)
+            save(s, x)
     token = subprocess.run([sys.executable, "-m", "warlog", "token", "create", "analyst-b", "--db", str(db)],
                            capture_output=True, text=True, check=True).stdout.strip()
     port = free_port()

@@ -31,13 +31,14 @@ from typing import IO, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.markup import escape
+from rich.text import Text
 from rich.table import Table
 
 from warlog import rules
 
-err = Console(stderr=True)
-out = Console() if sys.stdout.isatty() else Console(width=200)
+# Markup off: every string printed may come from a feed, a file name or a report ("[/x]").
+err = Console(stderr=True, markup=False)
+out = Console(markup=False) if sys.stdout.isatty() else Console(width=200, markup=False)
 
 
 def _parse_date(value: str) -> date:
@@ -64,8 +65,21 @@ def _json_line(record: Any) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
+def _plain(value: object) -> str:
+    """An untrusted string made printable: undecodable bytes of a file name shown as escapes
+    rather than crashing the output (the consoles read no markup, so "[/x]" prints as is)."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _report(problem: object) -> None:
-    err.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
+    err.print(Text.assemble(("error", "red"), " ", _plain(problem)), highlight=False, soft_wrap=True)
+
+
+def _warn(document: Any) -> None:
+    """The document's warnings (what was dropped to keep it), each naming the input."""
+    for warning in document.warnings:
+        err.print(Text.assemble(("warning", "yellow"), f" {_plain(document.origin or document.id)}: {_plain(warning)}"),
+                  highlight=False, soft_wrap=True)
 
 
 def _progress(enabled: bool) -> Progress:
@@ -96,6 +110,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 failures += 1
                 _report(result)
                 continue
+            _warn(result.document)
             if args.merge:  # merged across documents once all are read
                 merging.append(result)
                 continue
@@ -108,7 +123,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             from warlog.merge.dedup import merge_extractions
 
             for merged in merge_extractions(merging):
-                fh.write(json.dumps(merged, ensure_ascii=False, default=str) + "\n")
+                fh.write(json.dumps(_incident_line(merged, batch=True), ensure_ascii=False, default=str) + "\n")
             if args.claims:
                 for result in merging:
                     for claim in result.claims:
@@ -179,37 +194,16 @@ def _store(args: argparse.Namespace):
 
 
 def _ingest(args: argparse.Namespace, paths: list[str]) -> tuple[int, dict[str, int]]:
-    from warlog.ingest.readers import IngestError, iter_inputs
-    from warlog.extract.pipeline import ExtractionError, extract_stream
+    from warlog.ingest.readers import iter_inputs
+    from warlog.ingest.service import ingest
 
     store = _store(args)
-    stats = {"documents": 0, "new": 0, "already stored": 0, "events": 0, "claims": 0, "failed": 0}
-    show = not args.quiet
-    with _progress(show) as progress:
-        task = progress.add_task("reading reports", total=None)
-        for result in extract_stream(iter_inputs(paths)):
-            progress.advance(task)
-            if isinstance(result, (IngestError, ExtractionError)):
-                stats["failed"] += 1
-                _report(result)
-                store.record_error(result.origin, result.reason)
-                continue
-            stats["documents"] += 1
-            try:
-                saved = store.save_extraction(result)
-            except Exception as exc:  # noqa: BLE001 - the document is reported, the batch goes on
-                stats["failed"] += 1
-                origin = result.document.origin or result.document.id
-                _report(f"{origin}: could not be stored: {exc}")
-                store.record_error(origin, f"could not be stored: {exc}")
-                continue
-            if saved:
-                stats["new"] += 1
-                stats["events"] += len(result.events)
-                stats["claims"] += len(result.claims)
-            else:
-                stats["already stored"] += 1
-    store.close()
+    try:
+        with _progress(not args.quiet) as progress:
+            task = progress.add_task("reading reports", total=None)
+            stats = ingest(store, iter_inputs(paths), report=_report, tick=lambda: progress.advance(task))
+    finally:
+        store.close()
     return (1 if stats["failed"] else 0), stats
 
 
@@ -225,11 +219,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if missing:
         _report(f"no such file or folder: {', '.join(missing)}")
         return 2
+    from warlog.store.query import EventFilter, iter_events
+
     code, stats = _ingest(args, paths)
     store = _store(args)
-    events = store.events(limit=args.limit)
-    counts = store.counts()
-    store.close()
+    try:
+        events = list(iter_events(store.engine, EventFilter(view="reports"), limit=args.limit, annotate=False))
+        counts = store.counts()
+    finally:
+        store.close()
     table = Table(title=f"warlog: {counts.get('events', 0)} events from {counts.get('documents', 0)} documents in {args.db or 'warlog.db'}")
     for col in ("date", "country", "location", "type", "actor 1", "actor 2", "deaths", "source"):
         table.add_column(col, overflow="fold")
@@ -241,20 +239,82 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code
 
 
-def _deaths(e: dict) -> str:
-    low, high, best = e.get("fatalities_low"), e.get("fatalities_high"), e.get("fatalities") or 0
+def _deaths(e) -> str:
+    low, high, best = e.fatalities_low, e.fatalities_high, e.fatalities or 0
     if low is not None and high is not None and (low, high) != (best, best):
         return f"{best} ({low}-{high})"
     return str(best)
 
 
+def _incident_line(e, *, batch: bool = False) -> dict:
+    """An incident (`MergedEvent`) as a JSON line: `warlog events` gives its stored values, then its
+    documents, reports and outlets; `warlog extract --merge` its documents and reports first."""
+    if batch:
+        return {"event_id": e.event_id, "doc_id": e.doc_id, "doc_ids": e.doc_ids, "event_ids": e.mentions,
+                **e.columns()}
+    return {"event_id": e.event_id, **e.columns(), "doc_ids": e.doc_ids, "event_ids": e.mentions,
+            "outlets": e.outlets}
+
+
+def _events_filter(args: argparse.Namespace):
+    """`warlog events`' options as the one filter model of every event query; None (reported) if invalid."""
+    from pydantic import ValidationError
+    from rich.text import Text
+
+    from warlog.store.query import BadQuery, EventFilter
+
+    def one(value: str | None) -> list[str]:
+        return [value] if value else []
+
+    try:
+        return EventFilter(view="reports" if args.mentions else "incidents", country=one(args.country),
+                           since=args.since, until=args.until, event_type=one(args.type),
+                           sub_event_type=one(args.sub_type), actor=args.actor)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        cause = first.get("ctx", {}).get("error")
+        _report(_plain(str(cause) if isinstance(cause, BadQuery) else f"{'.'.join(map(str, first['loc']))}: {first['msg']}"))
+    except BadQuery as exc:
+        _report(_plain(str(exc)))
+    return None
+
+
 def cmd_events(args: argparse.Namespace) -> int:
-    if not args.mentions:
-        return _merged_events(args)
+    from warlog.store.query import iter_events, unmerged_count
+
+    f = _events_filter(args)
+    if f is None:
+        return 2
     store = _store(args)
-    events = store.events(country=args.country, since=args.since, until=args.until, event_type=args.type,
-                          sub_event_type=args.sub_type, actor=args.actor, limit=args.limit)
-    store.close()
+    try:
+        events = list(iter_events(store.engine, f, limit=args.limit, annotate=False))
+        pending = 0 if args.mentions else unmerged_count(store.engine)
+    finally:
+        store.close()
+    if args.mentions:
+        return _report_rows(args, events)
+    if pending:
+        err.print(f"{pending} reports are not merged yet: run warlog merge", highlight=False)
+    if args.format == "jsonl":
+        for e in events:
+            print(json.dumps(_incident_line(e), ensure_ascii=False, default=str))
+        return 0
+    table = Table(title=f"{len(events)} events (each merged across its reports; --mentions: one row a report)")
+    for col in ("id", "date", "country", "admin1", "location", "sub-event type", "actor 1", "actor 2",
+                "deaths (low-high)", "sources", "reported by"):
+        table.add_column(col, overflow="fold")
+    for e in events:
+        span = f"{e.first_reported or ''}..{e.latest_reported or ''}" if e.number_of_sources > 1 else ""
+        sources = f"{e.number_of_sources}: {', '.join(e.outlets or e.doc_ids)}" + (f" ({span})" if span else "")
+        table.add_row(e.event_id, str(e.event_date or ""), e.country or "", e.admin1 or "",
+                      e.location or "", e.sub_event_type, e.actor1 or "", e.actor2 or "", _deaths(e),
+                      sources, e.reported_by or "")
+    out.print(table)
+    return 0
+
+
+def _report_rows(args: argparse.Namespace, events: list) -> int:
+    """`warlog events --mentions`: one row a report."""
     if args.format == "jsonl":
         for e in events:
             print(_json_line(e))
@@ -265,34 +325,6 @@ def cmd_events(args: argparse.Namespace) -> int:
     for e in events:
         table.add_row(e.event_id or "", str(e.event_date or ""), e.country or "", e.admin1 or "", e.location or "",
                       e.sub_event_type, e.actor1 or "", e.actor2 or "", str(e.fatalities), e.reported_by or "")
-    out.print(table)
-    return 0
-
-
-def _merged_events(args: argparse.Namespace) -> int:
-    from warlog.merge.dedup import merged_events, unmerged_count
-
-    store = _store(args)
-    events = merged_events(store, country=args.country, since=args.since, until=args.until, event_type=args.type,
-                           sub_event_type=args.sub_type, actor=args.actor, limit=args.limit)
-    pending = unmerged_count(store)
-    store.close()
-    if pending:
-        err.print(f"{pending} reports are not merged yet: run warlog merge", highlight=False)
-    if args.format == "jsonl":
-        for e in events:
-            print(json.dumps(e, ensure_ascii=False, default=str))
-        return 0
-    table = Table(title=f"{len(events)} events (each merged across its reports; --mentions: one row a report)")
-    for col in ("id", "date", "country", "admin1", "location", "sub-event type", "actor 1", "actor 2",
-                "deaths (low-high)", "sources", "reported by"):
-        table.add_column(col, overflow="fold")
-    for e in events:
-        span = f"{e['first_reported'] or ''}..{e['latest_reported'] or ''}" if e["number_of_sources"] > 1 else ""
-        sources = f"{e['number_of_sources']}: {', '.join(e['outlets'] or e['doc_ids'])}" + (f" ({span})" if span else "")
-        table.add_row(e["event_id"], str(e["event_date"] or ""), e["country"] or "", e["admin1"] or "",
-                      e["location"] or "", e["sub_event_type"], e["actor1"] or "", e["actor2"] or "", _deaths(e),
-                      sources, e["reported_by"] or "")
     out.print(table)
     return 0
 
@@ -348,7 +380,7 @@ def _claims_check(args: argparse.Namespace) -> int:
         where = ", ".join(c.places) or (c.country or "")
         deaths = f"{c.best}" + (f" ({c.low}-{c.high})" if (c.low, c.high) != (c.best, c.best) else "")
         table.add_row(cl.source or "", cl.what, claimed, period, where, c.victims,
-                      f"{len(c.incidents)}: " + ", ".join(e["event_id"] for e in c.incidents[:5])
+                      f"{len(c.incidents)}: " + ", ".join(e.event_id for e in c.incidents[:5])
                       + (" ..." if len(c.incidents) > 5 else ""), deaths)
     out.print(table)
     return 0
@@ -434,19 +466,19 @@ def cmd_export(args: argparse.Namespace) -> int:
             with _output(args.output) as fh:
                 n = export(events, args.format, fh=fh)
     except (ExportError, BadQuery) as exc:
-        from rich.markup import escape
+        from rich.text import Text
 
-        _report(escape(str(exc)))
+        _report(_plain(str(exc)))
         return 2
     finally:
         store.close()
     err.print(f"{n} {'incidents' if args.view == 'incidents' else 'reports'} written ({args.format})")
     if args.view == "incidents":
-        from warlog.merge.dedup import unmerged_count
+        from warlog.store.query import unmerged_count
 
         store = _store(args)
         try:
-            pending = unmerged_count(store)
+            pending = unmerged_count(store.engine)
         finally:
             store.close()
         if pending:
@@ -534,28 +566,31 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(_json_line(result) + "\n")
         return 0
+    def line(head: str, rest: str) -> None:
+        out.print(Text.assemble((head, "bold"), rest), highlight=False, soft_wrap=True)
+
     for s in result["sentences"]:
-        out.print(f"[bold]sentence {s['index']}[/bold] (paragraph {s['paragraph']}, {', '.join(s['classes'])}): {escape(s['text'].strip())}")
+        line(f"sentence {s['index']}", f" (paragraph {s['paragraph']}, {', '.join(s['classes'])}): {_plain(s['text'].strip())}")
         for c in s["cues"]:
-            out.print(f"  cue      {c['rule']}  {escape(c['sub_event_type'])} ({c['weight']:g}): {escape(repr(c['text']))}")
+            line("  cue     ", f" {c['rule']}  {c['sub_event_type']} ({c['weight']:g}): {_plain(repr(c['text']))}")
         for a in s["actors"]:
-            out.print(f"  actor    {escape(repr(a['text']))} -> {escape(a['actor'])} (inter {a['inter']}, {a['role']})")
+            line("  actor   ", f" {_plain(repr(a['text']))} -> {_plain(a['actor'])} (inter {a['inter']}, {a['role']})")
         for p in s["places"]:
             where = ", ".join(x for x in (p["place"], p["admin1"], p["country"]) if x) or "unresolved"
-            out.print(f"  place    {escape(repr(p['text']))} -> {escape(where)}")
+            line("  place   ", f" {_plain(repr(p['text']))} -> {_plain(where)}")
         for c in s["counts"]:
-            out.print(f"  count    {escape(repr(c['text']))} = {c['best']} {'/'.join(c['kinds']) or '-'} ({c['qualifier']}) {c['rule'] or ''}")
+            line("  count   ", f" {_plain(repr(c['text']))} = {c['best']} {'/'.join(c['kinds']) or '-'} ({c['qualifier']}) {c['rule'] or ''}")
         for d in s["dates"]:
-            out.print(f"  date     {escape(repr(d['text']))} -> {d['start']}..{d['end']} (precision {d['precision']})"
-                      + (" report date" if d["report_date"] else ""))
+            line("  date    ", f" {_plain(repr(d['text']))} -> {d['start']}..{d['end']} (precision {d['precision']})"
+                 + (" report date" if d["report_date"] else ""))
     if not result["events"]:
-        out.print("[bold]no event[/bold]")
+        line("no event", "")
     for i, e in enumerate(result["events"], 1):
-        out.print(f"[bold]event {i}[/bold]: {escape(e['sub_event_type'])} ({escape(e['event_type'])}), {e['event_date']}, "
-                  f"{escape(str(e['location']))}, fatalities {e['fatalities']}, sentences {e['sentences']}")
-        out.print(f"  coded_by {escape(', '.join(e['coded_by']))}")
+        line(f"event {i}", f": {e['sub_event_type']} ({e['event_type']}), {e['event_date']}, {_plain(e['location'])}, "
+             f"{_plain(e['actor1'])} v {_plain(e['actor2'])}, fatalities {e['fatalities']}, sentences {e['sentences']}")
+        line("  coded_by", f" {', '.join(e['coded_by'])}")
     for c in result["claims"]:
-        out.print(f"[bold]claim[/bold] ({c['kind']}): {escape(str(c['what']))} = {c['value']}")
+        line("claim", f" ({c['kind']}): {_plain(c['what'])} = {c['value']}")
     return 0
 
 
@@ -683,6 +718,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit codes: 0 all inputs done, 1 some inputs failed (each reported), 2 a usage or rules
+#: error, 3 warlog itself failed.
+EXIT_INTERNAL = 3
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -701,6 +741,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - warlog itself failed, not one of its inputs: exit 3
+        import traceback
+
+        traceback.print_exc()
+        _report(f"warlog failed: {type(exc).__name__}: {exc} (exit 3: a bug or an unusable store, not a bad input)")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

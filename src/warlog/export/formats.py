@@ -63,8 +63,8 @@ def iso_numeric(iso3: str | None) -> str:
 
 
 def _timestamp(event: Event) -> str:
-    extra = event.model_extra or {}
-    created = extra.get("updated_at") or extra.get("created_at")  # an incident: when it last changed
+    # an incident (MergedEvent): when it last changed; a report's event: when it was stored
+    created = getattr(event, "updated_at", None) or getattr(event, "created_at", None)
     if isinstance(created, datetime):
         if created.tzinfo is None:
             created = created.replace(tzinfo=timezone.utc)
@@ -155,8 +155,8 @@ def ucdp_row(event: Event) -> dict[str, str] | None:
         "deaths_b": "0",
         "deaths_civilians": str(best if t == 3 else 0),
         "deaths_unknown": str(0 if t == 3 else best),
-        "number_of_sources": str((event.model_extra or {}).get("number_of_sources")
-                                 or len((event.model_extra or {}).get("sources") or []) or 1),
+        "number_of_sources": str(getattr(event, "number_of_sources", None)
+                                 or len(getattr(event, "sources", None) or []) or 1),
         "source_article": _s(event.reported_by),
         "source_headline": "",
         "event_clarity": "1" if event.confidence >= 0.6 else "2",

@@ -62,7 +62,20 @@ class CountMention:
     rule_id: str = ""  # the counts rule that said what the number counts ("counts:killed_before")
 
 
+#: No single report counts more people than this; a larger number is not a count (a year, an
+#: amount, a typo or hostile input) and never reaches the store, where tolls are 32-bit integers.
+MAX_COUNT = 10_000_000
+
+
 def _to_int(phrase: str) -> int | None:
+    """The number a count phrase states, or None when it is not one or is beyond MAX_COUNT."""
+    if sum(ch.isdigit() for ch in phrase) > 12:
+        return None
+    value = _parse_int(phrase)
+    return value if value is not None and 0 <= value <= MAX_COUNT else None
+
+
+def _parse_int(phrase: str) -> int | None:
     p = phrase.strip().lower()
     if p in VAGUE_COUNTS:
         return VAGUE_COUNTS[p]

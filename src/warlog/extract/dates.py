@@ -87,9 +87,24 @@ def _parser_for(published: date | None) -> DateDataParser:
     return DateDataParser(languages=["en"], settings=settings)
 
 
+#: Years a date in a report may have; outside them the expression is not taken as a date.
+MIN_YEAR, MAX_YEAR = 1000, 2999
+
+
 @lru_cache(maxsize=20_000)
 def resolve_date(expression: str, published: date | None) -> ResolvedDate | None:
-    """Resolve a date expression; None when it is not a date or cannot be anchored."""
+    """Resolve a date expression; None when it is not a date, cannot be anchored, or lies
+    outside MIN_YEAR..MAX_YEAR ("in December 9999" is not a date warlog can store)."""
+    try:
+        resolved = _resolve(expression, published)
+    except (ValueError, OverflowError):
+        return None
+    if resolved is None or resolved.start.year < MIN_YEAR or resolved.end.year > MAX_YEAR:
+        return None
+    return resolved
+
+
+def _resolve(expression: str, published: date | None) -> ResolvedDate | None:
     text = re.sub(r"\s+", " ", expression.strip().strip(",.;:()")).strip()
     text = re.sub(r"^(?:around|about|approximately|circa|on or about|on or around|as of|by|since|until|from)\s+", "", text, flags=re.I)
     low = text.lower()

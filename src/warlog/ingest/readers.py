@@ -78,6 +78,8 @@ from warlog.records import Document, normalise_text
 __all__ = ["IngestError", "iter_inputs", "read_jsonl", "SUPPORTED_EXTENSIONS", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 20_000_000
+#: One JSON line (one document) at most; longer lines are skipped with an error, in bounded memory.
+MAX_LINE_BYTES = DEFAULT_MAX_BYTES
 JSON_EXTENSIONS = frozenset({".jsonl", ".ndjson", ".json"})
 TEXT_EXTENSIONS = frozenset({".txt"})
 HTML_EXTENSIONS = frozenset({".html", ".htm"})
@@ -251,14 +253,24 @@ def _make_document(origin: str, **fields: Any) -> Item:
     try:
         return Document(origin=origin, **fields)
     except ValidationError as e:
-        return IngestError(origin, _validation_reason(e))
+        if not all(err.get("loc", ())[:1] == ("published",) for err in e.errors()):
+            return IngestError(origin, _validation_reason(e))
+        # one bad field does not cost the document: it is kept undated, and the run says why
+        fields.pop("published")
+        try:
+            document = Document(origin=origin, **fields)
+        except ValidationError as again:
+            return IngestError(origin, _validation_reason(again))
+        document.warnings.append(f"{_validation_reason(e)}; kept without a publication date")
+        return document
 
 
 def _validation_reason(e: ValidationError) -> str:
     parts = []
     for err in e.errors():
         loc = ".".join(str(x) for x in err.get("loc", ())) or "document"
-        parts.append(f"invalid '{loc}': {err.get('msg', 'invalid value')}")
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        parts.append(f"invalid '{loc}': {msg}")
     return "; ".join(parts) or "invalid document"
 
 
@@ -317,19 +329,60 @@ def _array_items(values: list[Any], label: str) -> Iterator[Item]:
         yield _record_to_document(value, f"{label}[{i}]")
 
 
+class _LongLine(bytes):
+    """A line past MAX_LINE_BYTES: only its length is kept; the line itself was skipped."""
+    length = 0
+
+
+def _bounded_lines(stream: Any, max_line: int) -> Iterator[bytes]:
+    """The stream's lines, each read with a bound: a longer line is skipped in chunks and
+    comes out as a `_LongLine` (a 200 MB line on standard input costs no more than the bound)."""
+    readline = getattr(stream, "readline", None)
+    if readline is None:  # an iterable of lines already in memory
+        for raw in stream:
+            if len(raw) > max_line:
+                long = _LongLine(b"")
+                long.length = len(raw)
+                yield long
+            else:
+                yield raw
+        return
+    while True:
+        raw = readline(max_line + 1)
+        if not raw:
+            return
+        if len(raw) <= max_line or raw.endswith(b"\n"):
+            yield raw
+            continue
+        length = len(raw)
+        while not raw.endswith(b"\n"):
+            raw = readline(1 << 20)
+            if not raw:
+                break
+            length += len(raw)
+        long = _LongLine(b"")
+        long.length = length
+        yield long
+
+
 def _json_lines(stream: Iterable[bytes], label: str, *, whole_file_ok: bool) -> Iterator[Item]:
     """Stream JSON Lines, one line at a time.
 
     A JSON array on the first line, or a JSON array (or, with `whole_file_ok`, an object)
     spread over several lines, is accepted as well.
     """
-    it = iter(stream)
+    it = _bounded_lines(stream, MAX_LINE_BYTES)
     offset = 0
     lineno = 0
     seen = False
     for raw in it:
         lineno += 1
         start = offset
+        if isinstance(raw, _LongLine):
+            offset += raw.length
+            seen = True
+            yield IngestError(f"{label}:{lineno}", f"line too long: {_human_size(raw.length)} > {_human_size(MAX_LINE_BYTES)}, skipped")
+            continue
         offset += len(raw)
         if start == 0 and raw.startswith(codecs.BOM_UTF8):
             raw, start = raw[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
@@ -353,8 +406,13 @@ def _json_lines(stream: Iterable[bytes], label: str, *, whole_file_ok: bool) -> 
 
 def _json_whole(first: bytes, first_offset: int, first_lineno: int, rest: Iterator[bytes], label: str) -> Iterator[Item]:
     """The input from `first` on as one JSON value; if it is not one, as JSON Lines."""
-    lines = [first, *rest]
-    value, reason = _load_line(b"".join(lines), first_offset)
+    lines: list[bytes] = [first]
+    total = len(first)
+    for raw in rest:
+        lines.append(raw)
+        total += raw.length if isinstance(raw, _LongLine) else len(raw)
+    value, reason = (None, "too long for one JSON value") if total > MAX_LINE_BYTES or any(
+        isinstance(raw, _LongLine) for raw in lines) else _load_line(b"".join(lines), first_offset)
     if reason is None:
         if isinstance(value, list):
             yield from _array_items(value, label)
@@ -364,6 +422,10 @@ def _json_whole(first: bytes, first_offset: int, first_lineno: int, rest: Iterat
     # Not one JSON value: line by line, so that the good lines still come through.
     offset = first_offset
     for i, raw in enumerate(lines):
+        if isinstance(raw, _LongLine):
+            yield IngestError(f"{label}:{first_lineno + i}", f"line too long: {_human_size(raw.length)} > {_human_size(MAX_LINE_BYTES)}, skipped")
+            offset += raw.length
+            continue
         if raw.strip():
             value, reason = _load_line(raw, offset)
             origin = f"{label}:{first_lineno + i}"
@@ -468,13 +530,33 @@ def _decode_markup(data: bytes, *, xml: bool = False) -> str | IngestError:
     return text
 
 
+#: Pages larger than this are reduced to their text without trafilatura (whose time grows faster
+#: than the page); a tag this long keeps only the attributes an article's extraction reads.
+MAX_EXTRACTION_MARKUP = 3_000_000
+MAX_TAG_CHARS = 2000
+_LONG_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]{%d,})>" % MAX_TAG_CHARS)
+_KEPT_ATTRIBUTE = re.compile(
+    r"""\s(?:class|id|href|src|content|name|property|itemprop|datetime|lang|rel|type|charset|http-equiv)"""
+    r"""\s*=\s*(?:"[^"]{0,500}"|'[^']{0,500}'|[^\s"'>]{1,500})""", re.I)
+
+
+def _tame_markup(markup: str) -> str:
+    """Markup whose pathological tags (thousands of attributes, one tag of megabytes) are cut
+    down to the attributes that matter, so parsing it takes time in proportion to its size."""
+    def cut(m: re.Match[str]) -> str:
+        kept = "".join(a.group(0) for a in _KEPT_ATTRIBUTE.finditer(m.group(2)))[:MAX_TAG_CHARS]
+        return f"<{m.group(1)}{kept}>"
+    return _LONG_TAG.sub(cut, markup)
+
+
 def _parse_html(markup: str, origin: str, *, doc_id: str, url: str | None = None) -> Item:
     fields: dict[str, Any] = {"id": doc_id}
     text = ""
     try:
         import trafilatura
 
-        result = trafilatura.bare_extraction(
+        markup = _tame_markup(markup)
+        result = None if len(markup) > MAX_EXTRACTION_MARKUP else trafilatura.bare_extraction(
             markup, url=url, with_metadata=True, include_comments=False, include_tables=True
         )
         if result is not None and not isinstance(result, dict):

@@ -15,7 +15,7 @@ Decision: a score from what two reports of one incident share and what tells two
 apart -- the day, the place (name, distance, the other place names the texts give), the event
 type, the actors (either side), the victims' description, the death tolls (tolls rise as
 reports come in; they rarely fall), and the similarity of the texts.  A mention joins the
-candidate that scores highest, if that score reaches ``THRESHOLD``.  The rules allow for how
+candidate that scores highest, if that score reaches the threshold.  The rules allow for how
 extraction varies between reports of one incident: close sub-event types (a suicide bomb and an
 IED, an air strike and shelling, a clash and an attack) score part of an agreement; the sides
 match either way round, a country's police and army are one state's forces, an unidentified
@@ -23,9 +23,15 @@ armed group may be a named one; a province ("Kabul Province", "Zamfara State") c
 towns and districts the other report names, and a report placed only in the country is compared
 by the places its text names; a toll that rises in later reports agrees.
 
-``assign(conn, event_ids)`` runs inside the caller's transaction (``Store.save_extraction``
-calls it for the document it stores, so a document and its merging commit together);
-``merge_pending(store)`` assigns every mention not yet assigned (``warlog merge``).
+The rules -- weights, thresholds, tolerances, close sub-event types, word groups -- are data:
+``rules/merge.yaml`` (and the lexicon's ``victims_<class>`` word lists), read once per rule set
+(`merge_rules`), so a user's rules folder can change them.
+
+``assign(conn, event_ids)`` runs inside the caller's transaction (the ingest service,
+`warlog.ingest.service.save`, passes it to ``Store.save_extraction`` for the document it stores, so
+a document and its merging commit together); ``merge_pending(store)`` assigns every mention not
+yet assigned (``warlog merge``); ``merge_extractions`` merges extractions held in memory
+(``warlog extract --merge``).  Reading incidents is `warlog.store.query`'s.
 """
 from __future__ import annotations
 
@@ -44,71 +50,150 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
+from warlog import rules
 from warlog.merge.reconcile import HISTORY_FIELDS, _single, reconcile
-from warlog.store.db import filter_events, in_chunks
+from warlog.records import MergedEvent
+from warlog.store import db as store_db
+from warlog.store.db import in_chunks
+from warlog.store.review import keep_analyst_values
 
-THRESHOLD = 3.5
-FLOOR = 0.5  # the least score with every mention already in the event
-DAY_SLACK = {1: 1, 2: 7, 3: 31}  # days either way a date of that precision may be off
-DATE_GAP_SCORE = {0: 1.0, 1: -1.0, 2: -2.0}  # two day-precise dates this many days apart
-CELL_DEG = 1.0  # spatial blocking cell (degrees): a cell and its neighbours cover 60 km
-GEO_TOLERANCE_KM = {1: 30.0, 2: 60.0, 3: 200.0}
+CELL_DEG = 1.0  # spatial blocking cell (degrees): a cell and its neighbours cover the tolerances of precisions 1, 2
+
+
+# --------------------------------------------------------------------------- the rules (rules/merge.yaml)
+# a capitalised name of up to four words after a word of place ("in Kabul's ..."), before one ("the Miniyeh highway")
+_NAME_AFTER = r"((?:(?:al|el|ar|as|ad|an|ash|at|az|ad-|de|la)[-\s])?[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,3})"
+_NAME_BEFORE = r"\b((?:(?:al|el|an|as|ad)[-\s])?[A-Z][\w'’-]+(?:[\s-](?:al-|el-)?[A-Z][\w'’-]+){0,3})"
+_SCORES = {
+    "type_scores": ("same", "same_crowd", "same_event_type", "same_disorder_type", "other"),
+    "fatality_scores": ("same", "rose", "rose_same_day", "implausible_rise", "fell_a_little", "fell"),
+    "fatality_limits": ("same_day_ratio", "same_day_rise", "ratio", "rise", "fall", "fall_divisor"),
+    "victim_scores": ("shared", "civilians_and_a_civilian_group", "other"),
+    "place_scores": ("other_province", "nothing_shared", "both_name_others", "same_places", "some_shared",
+                     "within_area"),
+    "actor_scores": ("same_sides", "one_side_shared", "same_state", "unidentified", "other_groups", "generic_shared"),
+    "text_score": ("centre", "scale", "least", "most"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class MergeRules:
+    """The merging rules of one rule set, compiled: rules/merge.yaml's values by id (the score
+    tables keep their keys), the lexicon's victim words, the patterns built from the word lists."""
+
+    threshold: float
+    floor: float
+    day_slack: dict[int, int]  # by time precision
+    max_slack: int
+    geo_tolerance: dict[int, float]  # km, by geo precision
+    default_tolerance: float
+    date_gap: dict[int, float]
+    date_gap_beyond: float
+    type: dict[str, float]
+    crowd_types: frozenset[str]
+    close_types: dict[frozenset[str], float]
+    fatality: dict[str, float]
+    fatality_limits: dict[str, float]
+    victim: dict[str, float]
+    victims: dict[str, str]  # word -> class
+    general_civilian: str
+    civilian_classes: frozenset[str]
+    quantity: frozenset[str]
+    harm: frozenset[str]
+    place: dict[str, float]
+    actor: dict[str, float]
+    text: dict[str, float]
+    stop: frozenset[str]
+    not_place: frozenset[str]
+    place_after: re.Pattern[str]
+    place_before: re.Pattern[str]
+    admin_suffix: re.Pattern[str]
+    admin_after: re.Pattern[str]
+    org_word: re.Pattern[str]
+    actor_noun: re.Pattern[str]
+    generic_actor: re.Pattern[str]
+    state_forces: re.Pattern[str]
+
+
+def _build_rules(rs: rules.RuleSet) -> MergeRules:
+    def value(entry_id: str) -> Any:
+        return rs.value("merge", entry_id)
+
+    def table(entry_id: str) -> dict[str, float]:
+        got = value(entry_id)
+        missing = [k for k in _SCORES[entry_id] if not isinstance(got, dict) or k not in got]
+        if missing:
+            raise rules.RuleError(f"merge: value '{entry_id}' needs {', '.join(missing)}")
+        return {k: got[k] for k in _SCORES[entry_id]}
+
+    def words(entry_id: str) -> list[str]:
+        got = value(entry_id)
+        if not isinstance(got, list) or not all(isinstance(w, str) and w for w in got):
+            raise rules.RuleError(f"merge: value '{entry_id}' is a list of words")
+        return got
+
+    def regex(entry_ids: str, text: str, flags: int = 0) -> re.Pattern[str]:
+        try:
+            return re.compile(text, flags)
+        except re.error as exc:
+            raise rules.RuleError(f"merge: value '{entry_ids}': not valid in a regular expression: {exc}") from None
+
+    victims: dict[str, str] = {}
+    for cls in words("victim_classes"):
+        for w in rs.terms(f"victims_{cls}"):
+            if not re.fullmatch(r"[a-z]+", w):
+                raise rules.RuleError(f"lexicon: entry 'victims_{cls}': {w!r} is not a plain lower-case word "
+                                      f"(victim words are looked up whole)")
+            victims[w] = cls
+    day_slack = {int(k): int(v) for k, v in value("day_slack").items()}
+    geo = {int(k): float(v) for k, v in value("geo_tolerance_km").items()}
+    close: dict[frozenset[str], float] = {}
+    for item in value("close_sub_event_types"):
+        if not isinstance(item, dict) or len(item.get("pair") or ()) != 2 or "score" not in item:
+            raise rules.RuleError("merge: value 'close_sub_event_types': items are {pair: [a, b], score: x}")
+        close[frozenset(item["pair"])] = float(item["score"])
+    loc = words("locative_words")
+    firsts = "".join(dict.fromkeys(w[0] for w in loc))
+    ahead = rf"(?=[{firsts}])" if firsts.isalpha() else ""  # a cheap first look at the letter a word starts with
+    admin = rf"(?:{'|'.join(words('admin_unit_words'))})"
+    return MergeRules(
+        threshold=float(value("threshold")), floor=float(value("floor")),
+        day_slack=day_slack, max_slack=max(day_slack.values()),
+        geo_tolerance=geo, default_tolerance=geo.get(2, max(geo.values())),
+        date_gap={int(k): float(v) for k, v in value("date_gap_scores").items()},
+        date_gap_beyond=float(value("date_gap_beyond")),
+        type=table("type_scores"), crowd_types=frozenset(words("crowd_event_types")), close_types=close,
+        fatality=table("fatality_scores"), fatality_limits=table("fatality_limits"),
+        victim=table("victim_scores"), victims=victims, general_civilian=value("general_civilian_class"),
+        civilian_classes=frozenset(words("civilian_classes")), quantity=frozenset(words("quantity_words")),
+        harm=frozenset(words("harm_words")), place=table("place_scores"), actor=table("actor_scores"),
+        text=table("text_score"), stop=frozenset(words("stop_words")), not_place=frozenset(words("not_place_words")),
+        place_after=regex("locative_words", rf"\b{ahead}(?:{'|'.join(loc)})\s+(?:the\s+)?" + _NAME_AFTER),
+        place_before=regex("place_nouns", _NAME_BEFORE + rf"\s+(?:{'|'.join(words('place_nouns'))})\b"),
+        admin_suffix=regex("admin_unit_words", rf"\s+{admin}$"),
+        admin_after=regex("admin_unit_words", rf"\s+{admin}\b", re.I),
+        org_word=regex("organisation_words", rf"\b(?:{'|'.join(words('organisation_words'))})\b"),
+        actor_noun=regex("actor_nouns", rf"\s+(?:{'|'.join(words('actor_nouns'))})\b", re.I),
+        generic_actor=regex("generic_actors", rf"^({'|'.join(words('generic_actors'))})", re.I),
+        state_forces=regex("state_forces", rf"^(?:{'|'.join(words('state_forces'))}) forces of "),
+    )
+
+
+_compiled: tuple[rules.RuleSet, MergeRules] | None = None
+
+
+def merge_rules() -> MergeRules:
+    """The merging rules of the rule set in force (compiled once per rule set)."""
+    global _compiled
+    rs = rules.active()
+    got = _compiled
+    if got is None or got[0] is not rs:
+        got = _compiled = (rs, _build_rules(rs))
+    return got[1]
+
 
 # --------------------------------------------------------------------------- text features
-_STOP = frozenset(
-    """a an the and or of in on at to for from by with near outside around after before during when while as
-    is are was were be been being has have had that this these those it its their his her they he she who which
-    said says say told according reportedly reported report reports also other others several some many least
-    about more than over into out up down off against between among amid since until then there here not no
-    new one two three four five six seven eight nine ten eleven twelve dozens dozen hundreds killed killing
-    wounded injured dead died people ago today yesterday night morning evening late early week day days
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
-    september october november december jan feb mar apr jun jul aug sep sept oct nov dec could would will
-    statement spokesman source sources official officials""".split()
-)
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
-# capitalised names after a locative word: "near Mineralne", "in Kabul's Dasht-e-Barchi district"
-_PLACE = re.compile(
-    r"\b(?=[inaotfsh])(?:in|near|at|outside|around|of|to|from|towards|into|targeted|shelled|struck|hit|attacked)\s+(?:the\s+)?"
-    r"((?:(?:al|el|ar|as|ad|an|ash|at|az|ad-|de|la)[-\s])?[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,3})"
-)
-_NOT_PLACE = frozenset(
-    """january february march april may june july august september october november december monday tuesday
-    wednesday thursday friday saturday sunday the a an his her their its islamic state is this that
-    reuters afp ap bbc police army officials residents""".split()
-)
-
-# victims and participants, in classes; "people" fits any class, general civilian words fit any civilian group
-_VICTIMS: dict[str, str] = {}
-for _cls, _words in {
-    "military": "soldier soldiers troops troop army servicemen serviceman military conscripts conscript recruits "
-                "officer officers commander commanders personnel",
-    "police": "police policeman policemen policemen gendarmes gendarme",
-    "fighters": "fighters fighter militants militant militiamen militiaman militia insurgents rebels jihadists "
-                "combatants gunmen",
-    "civilians": "civilians civilian residents resident villagers villager inhabitants worshippers shoppers "
-                 "diners passengers displaced family families locals bystanders pedestrians",
-    "children": "children child boys girls pupils schoolchildren kids minors students student schoolgirls "
-                "schoolboys",
-    "women": "women woman",
-    "farmers": "farmers farmer herders herder shepherds shepherd fishermen truffle",
-    "workers": "workers worker labourers laborers employees miners drivers driver traders vendors merchants "
-               "technicians artists nurses doctors interns medics staff",
-    "teachers": "teachers teacher lecturers professors",
-    "journalists": "journalists journalist reporter reporters",
-    "officials": "officials official politician politicians candidate councillor mayor chief chiefs",
-    "protesters": "protesters protestors demonstrators activists supporters",
-    "prisoners": "prisoners detainees inmates",
-    "refugees": "refugees migrants",
-    "aid": "aid humanitarian",
-}.items():
-    for _w in _words.split():
-        _VICTIMS[_w] = _cls
-_GENERAL_CIVILIAN = "civilians"
-_CIVILIAN_GROUPS = frozenset({"civilians", "children", "women", "farmers", "workers", "teachers", "journalists",
-                              "refugees", "aid", "prisoners"})
-_GENERIC_ACTOR = re.compile(r"^(unidentified|civilians|protesters|rioters|private security)", re.I)
-_STATE_FORCES = re.compile(r"^(?:military|police) forces of ")
 _PERIOD = re.compile(r"\s*\((?:\d{4}-?(?:\d{4})?)\)\s*$")
 
 
@@ -128,17 +213,15 @@ def _squash(text: str) -> str:
     return fold(text).replace(" ", "")
 
 
-# the word of an administrative unit after its name: "Zamfara State", "Marib Governorate", "Gezira province"
-_ADMIN_WORD = r"(?:province|governorate|state|region|oblast|krai|prefecture|department|wilaya|muhafazah)"
-_ADMIN_SUFFIX = re.compile(rf"\s+{_ADMIN_WORD}$")
-_ADMIN_AFTER = re.compile(rf"\s+{_ADMIN_WORD}\b", re.I)
-
-
-@lru_cache(maxsize=200_000)
 def place_key(text: str) -> str:
     """A place name's key for comparison: folded, squashed, without the word of an
     administrative unit ("Kabul Province" and "Kabul", "Zamfara State" and "Zamfara" are one key)."""
-    return _ADMIN_SUFFIX.sub("", fold(text)).replace(" ", "")
+    return _place_key(text, merge_rules().admin_suffix)
+
+
+@lru_cache(maxsize=200_000)
+def _place_key(text: str, admin_suffix: re.Pattern[str]) -> str:
+    return admin_suffix.sub("", fold(text)).replace(" ", "")
 
 
 @lru_cache(maxsize=500_000)
@@ -153,57 +236,41 @@ def names_match(a: str, b: str) -> bool:
     return fuzz.ratio(a, b) >= 80
 
 
-_ORG_WORD = re.compile(r"\b(?:Forces?|Militia|Army|Governor|Ministry|Council|Observatory|Front|Brigades?|Division|"
-                       r"Party|Movement|Mobili[sz]ation|Guard|Police|Government|Committee|Union|Organi[sz]ation|"
-                       r"Agency|Office|Department|Command|Group|Network|News|Times|Radio|TV)\b")
-_ACTOR_NOUN = re.compile(r"\s+(?:forces|fighters|militia|militiamen|militants|factions?|rebels|troops|soldiers|"
-                         r"gunmen|members|supporters|officials|authorities|police|army|jets|warplanes|aircraft|"
-                         r"positions|government|coalition|-led|-backed)\b", re.I)
-
-
-_PLACE_BEFORE = re.compile(
-    r"\b((?:(?:al|el|an|as|ad)[-\s])?[A-Z][\w'’-]+(?:[\s-](?:al-|el-)?[A-Z][\w'’-]+){0,3})\s+(?:highway|road|street|square|"
-    r"intersection|roundabout|junction|bridge|district|neighbou?rhood|village|town|city|camp|area|front|frontline|"
-    r"market|hospital|checkpoint|township|county|locality|sub-district|quarter)\b")
-
-
-def place_names(text: str) -> frozenset[str]:
+def place_names(text: str, r: MergeRules | None = None) -> frozenset[str]:
     """Names the text gives after a word of place ("near Mineralne", "in Kabul's Hodan district")
     or before one ("the Miniyeh highway"), without organisations, acronyms and adjectives of
     actors ("Houthi forces")."""
+    r = merge_rules() if r is None else r
+    not_place, org_word, admin_suffix = r.not_place, r.org_word, r.admin_suffix
     out = set()
-    for m in _PLACE_BEFORE.finditer(text):
+    for m in r.place_before.finditer(text):
         name = re.split(r"['’]s\s+", m.group(1))[-1]  # "Mogadishu's Hodan district": Hodan
         folded = fold(name)
-        if folded and folded.split(" ")[0] not in _NOT_PLACE and not _ORG_WORD.search(name):
-            out.add(place_key(name))
-    for m in _PLACE.finditer(text):
+        if folded and folded.split(" ")[0] not in not_place and not org_word.search(name):
+            out.add(_place_key(name, admin_suffix))
+    for m in r.place_after.finditer(text):
         name = re.split(r"['’]s\s+", m.group(1))[0]  # "Kabul's Hodan district": Kabul (Hodan is found apart)
         folded = fold(name)
         first = folded.split(" ")[0] if folded else ""
-        if not first or first in _NOT_PLACE or _ORG_WORD.search(name):
+        if not first or first in not_place or org_word.search(name):
             continue
-        if re.fullmatch(r"[A-Z]{2,6}", name) or _ACTOR_NOUN.match(text, m.end(1)):
+        if re.fullmatch(r"[A-Z]{2,6}", name) or r.actor_noun.match(text, m.end(1)):
             continue
-        if _ADMIN_AFTER.match(text, m.end(1)) or _ADMIN_SUFFIX.search(folded):
+        if r.admin_after.match(text, m.end(1)) or admin_suffix.search(folded):
             continue  # "in Gezira province", "in Zamfara State": a province, not a spot
-        out.add(place_key(name))
+        out.add(_place_key(name, admin_suffix))
     return frozenset(out)
 
 
-_QUANT = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fifteen twenty thirty
-    dozens dozen hundreds scores several many some few numerous""".split())
-_HARM = frozenset("""killing killed kill kills wounding wounded injuring injured abducted abducting kidnapped
-    kidnapping seized targeting targeted shot shooting attacked attacking""".split())
-
-
-def victim_classes(text: str) -> frozenset[str]:
+def victim_classes(text: str, r: MergeRules | None = None) -> frozenset[str]:
     """Classes of the people a count or a verb of harm applies to ("killing five soldiers",
     "24 students were abducted"); words naming who speaks ("police said") are left out."""
+    r = merge_rules() if r is None else r
+    victims, quant, harm = r.victims, r.quantity, r.harm
     toks = re.findall(r"[a-z]+|\d[\d,]*\d|\d|[.;:,()]", text.lower())
     out = set()
     for i, w in enumerate(toks):
-        cls = _VICTIMS.get(w)
+        cls = victims.get(w)
         if cls is None:
             continue
         before: list[str] = []
@@ -211,16 +278,17 @@ def victim_classes(text: str) -> frozenset[str]:
             if t in ".;:,()":
                 break
             before.append(t)
-        if any(t in _QUANT or t[0].isdigit() for t in before) or (
-            before and (before[0] in _HARM or (len(before) >= 2 and before[1] in _HARM and before[0] in ("a", "an", "the")))
+        if any(t in quant or t[0].isdigit() for t in before) or (
+            before and (before[0] in harm or (len(before) >= 2 and before[1] in harm and before[0] in ("a", "an", "the")))
         ):
             out.add(cls)
     return frozenset(out)
 
 
-def content_words(text: str) -> str:
+def content_words(text: str, r: MergeRules | None = None) -> str:
+    stop = (merge_rules() if r is None else r).stop
     words = [w.lower() for w in _WORD.findall(text)]
-    return " ".join(sorted({w for w in words if w not in _STOP and len(w) > 2}))
+    return " ".join(sorted({w for w in words if w not in stop and len(w) > 2}))
 
 
 def actor_key(name: str | None) -> str | None:
@@ -230,18 +298,18 @@ def actor_key(name: str | None) -> str | None:
 
 
 @lru_cache(maxsize=50_000)
-def _admin_keys(admin1: str) -> frozenset[str]:
-    return frozenset(place_key(a) for a in re.split(r"\s*/\s*", admin1) if a)
+def _admin_keys(admin1: str, admin_suffix: re.Pattern[str]) -> frozenset[str]:
+    return frozenset(_place_key(a, admin_suffix) for a in re.split(r"\s*/\s*", admin1) if a)
 
 
 @lru_cache(maxsize=50_000)
-def _sides(actor1: str | None, actor2: str | None) -> tuple:
+def _sides(actor1: str | None, actor2: str | None, generic: re.Pattern[str], state_forces: re.Pattern[str]) -> tuple:
     """Actor keys, all, the specific ones (not unidentified, civilians or crowds), the state
     forces among them (police and army alike), whether an unidentified armed group is a side."""
     a1, a2 = actor_key(actor1), actor_key(actor2)
     acts = frozenset(a for a in (a1, a2) if a)
-    specific = frozenset(a for a in acts if not _GENERIC_ACTOR.match(a))
-    state = frozenset(_STATE_FORCES.sub("state forces of ", a) for a in specific if _STATE_FORCES.match(a))
+    specific = frozenset(a for a in acts if not generic.match(a))
+    state = frozenset(state_forces.sub("state forces of ", a) for a in specific if state_forces.match(a))
     unidentified = any(a.startswith("unidentified") and "armed" in a for a in acts)
     return a1, a2, acts, specific, state, unidentified
 
@@ -298,6 +366,8 @@ class Mention:
     nowhere: bool = False
 
     def __post_init__(self) -> None:
+        rules_ = merge_rules()
+        admin_suffix = rules_.admin_suffix
         r = self.row
         self.lat, self.lon = r.get("latitude"), r.get("longitude")
         if self.lat is None or self.lon is None:
@@ -308,19 +378,19 @@ class Mention:
         else:
             self.precision = int(r.get("time_precision") or 1)
         self.day = d.toordinal() if d is not None else None
-        self.slack = DAY_SLACK.get(self.precision, 31)
-        self.tol = GEO_TOLERANCE_KM.get(r.get("geo_precision") or 2, 60.0)
+        self.slack = rules_.day_slack.get(self.precision, rules_.max_slack)
+        self.tol = rules_.geo_tolerance.get(r.get("geo_precision") or 2, rules_.default_tolerance)
         self.ckey = country_key(r.get("country"))
-        self.location = place_key(r.get("location") or "")
-        self.admin1 = _admin_keys(r.get("admin1") or "")
+        self.location = _place_key(r.get("location") or "", admin_suffix)
+        self.admin1 = _admin_keys(r.get("admin1") or "", admin_suffix)
         # placed in the country and no finer (its centroid): no place to compare (a city-state's
         # capital, geocoded finely, is a place)
         self.nowhere = bool(self.location) and r.get("geo_precision") not in (1, 2) \
-            and names_match(self.location, place_key(r.get("country") or ""))
+            and names_match(self.location, _place_key(r.get("country") or "", admin_suffix))
         if self.nowhere:
             self.lat = self.lon = None
-        self.a1, self.a2, self.actors, self.specific, self.state, self.unidentified = _sides(r.get("actor1"),
-                                                                                           r.get("actor2"))
+        self.a1, self.a2, self.actors, self.specific, self.state, self.unidentified = _sides(
+            r.get("actor1"), r.get("actor2"), rules_.generic_actor, rules_.state_forces)
 
     def text_features(self) -> None:
         """What the report's text says (places, victims, words): computed when first compared,
@@ -328,12 +398,13 @@ class Mention:
         if self._text_done:
             return
         self._text_done = True
+        rules_ = merge_rules()
         r = self.row
         text = " ".join(s["text"] for s in self.evidence)
-        country = place_key(r.get("country") or "")
+        country = _place_key(r.get("country") or "", rules_.admin_suffix)
         known = {self.location, *self.admin1, country}
         actor_words = _actor_words(r.get("actor1"), r.get("actor2"), r.get("assoc_actor_1"), r.get("assoc_actor_2"))
-        self.places = frozenset(p for p in place_names(text)
+        self.places = frozenset(p for p in place_names(text, rules_)
                                 if not any(names_match(p, k) for k in known if k) and p not in actor_words)
         # the places the report names: its location (unless geocoded to a province or the country: a
         # city that shares its province's name, Marib or Kharkiv, is a town), and the others its text gives
@@ -345,8 +416,8 @@ class Mention:
         else:
             town = self.location if not any(names_match(self.location, k) for k in self.admin1) else ""
         self.spots = self.places | ({town} if town else set())
-        self.victims = victim_classes(text)
-        self.words = content_words(text)
+        self.victims = victim_classes(text, rules_)
+        self.words = content_words(text, rules_)
 
     @property
     def fatalities(self) -> int:
@@ -371,74 +442,64 @@ def merged_id_for(event_id: str) -> str:
 
 
 # --------------------------------------------------------------------------- the decision
-# sub-event types that reports of one incident are often coded with, by what they tell: the same
-# weapon seen differently (a suicide bomber's vest, a bomb), fire from the air or from afar, an
-# attack on soldiers told as a clash, an explosion that kills civilians told as an attack on them
-_CLOSE_TYPES: dict[frozenset[str], float] = {
-    frozenset(("Suicide bomb", "Remote explosive/landmine/IED")): 0.75,
-    frozenset(("Suicide bomb", "Grenade")): 0.5,
-    frozenset(("Grenade", "Remote explosive/landmine/IED")): 0.5,
-    frozenset(("Air/drone strike", "Shelling/artillery/missile attack")): 0.75,
-    frozenset(("Armed clash", "Attack")): 0.25,
-    frozenset(("Attack", "Suicide bomb")): 0.25,
-    frozenset(("Attack", "Remote explosive/landmine/IED")): 0.25,
-    frozenset(("Attack", "Air/drone strike")): 0.25,
-    frozenset(("Attack", "Shelling/artillery/missile attack")): 0.25,
-    frozenset(("Attack", "Abduction/forced disappearance")): 0.25,
-}
-
-
-def _type_score(a: dict[str, Any], b: dict[str, Any]) -> float:
+def _type_score(a: dict[str, Any], b: dict[str, Any], r: MergeRules) -> float:
+    scores = r.type
     if a["sub_event_type"] == b["sub_event_type"]:
         # many demonstrations take place on one day in one city: the type says little
-        return 0.5 if a["event_type"] in ("Protests", "Riots") else 1.0
-    close = _CLOSE_TYPES.get(frozenset((a["sub_event_type"], b["sub_event_type"])))
+        return scores["same_crowd"] if a["event_type"] in r.crowd_types else scores["same"]
+    close = r.close_types.get(frozenset((a["sub_event_type"], b["sub_event_type"])))
     if close is not None:
         return close
     if a["event_type"] == b["event_type"]:
-        return 0.5
+        return scores["same_event_type"]
     if a["disorder_type"] == b["disorder_type"]:
-        return 0.0
-    return -1.0
+        return scores["same_disorder_type"]
+    return scores["other"]
 
 
-def _fatality_score(p: Mention, q: Mention) -> float:
+def _fatality_score(p: Mention, q: Mention, r: MergeRules) -> float:
     a, b = p.fatalities, q.fatalities
     if a <= 0 or b <= 0:
         return 0.0
+    scores = r.fatality
     if a == b:
-        return 0.75
+        return scores["same"]
+    lim = r.fatality_limits
     early, late = (q, p) if (q.reported or date.min, q.seq) <= (p.reported or date.min, p.seq) else (p, q)
     if late.fatalities >= early.fatalities:  # the toll rose
         same_day = early.reported is not None and early.reported == late.reported
         ratio = late.fatalities / early.fatalities
-        if same_day and ratio > 4 and late.fatalities - early.fatalities > 5:
-            return -1.0
-        if ratio > 8 and late.fatalities - early.fatalities > 20:
-            return -1.0  # a first toll of 2 may become 19; one of 5 hardly 200
+        rise = late.fatalities - early.fatalities
+        if same_day and ratio > lim["same_day_ratio"] and rise > lim["same_day_rise"]:
+            return scores["implausible_rise"]
+        if ratio > lim["ratio"] and rise > lim["rise"]:
+            return scores["implausible_rise"]  # a first toll of 2 may become 19; one of 5 hardly 200
         # a toll that rises in later reports is how one incident is told
-        return 0.25 if same_day else 0.5
+        return scores["rose_same_day"] if same_day else scores["rose"]
     # a lower later toll: a different incident, unless close
-    return -0.25 if early.fatalities - late.fatalities <= max(2, early.fatalities // 5) else -1.5
+    close = early.fatalities - late.fatalities <= max(lim["fall"], early.fatalities // lim["fall_divisor"])
+    return scores["fell_a_little"] if close else scores["fell"]
 
 
-def _victim_score(p: Mention, q: Mention) -> float:
+def _victim_score(p: Mention, q: Mention, r: MergeRules) -> float:
     a, b = p.victims, q.victims
     if not a or not b:
         return 0.0
     if a & b:
-        return 0.5
-    if (_GENERAL_CIVILIAN in a and b <= _CIVILIAN_GROUPS) or (_GENERAL_CIVILIAN in b and a <= _CIVILIAN_GROUPS):
-        return 0.25
-    return -0.75
+        return r.victim["shared"]
+    general, groups = r.general_civilian, r.civilian_classes
+    if (general in a and b <= groups) or (general in b and a <= groups):
+        return r.victim["civilians_and_a_civilian_group"]
+    return r.victim["other"]
 
 
-def _place_score(p: Mention, q: Mention) -> tuple[float, bool]:
+def _place_score(p: Mention, q: Mention, r: MergeRules) -> tuple[float, bool]:
     """(score, gate passed)."""
+    scores = r.place
     score = 0.0
     same_name = bool(p.location) and names_match(p.location, q.location)
     if p.admin1 and q.admin1 and not (p.admin1 & q.admin1) and not same_name:
-        score -= 1.0
+        score += scores["other_province"]
     # the places each report names (its town, the others its text gives): the same places are a
     # strong sign, one report's among the other's a weak one; places on both sides the other does
     # not name, a counter-sign
@@ -452,14 +513,14 @@ def _place_score(p: Mention, q: Mention) -> tuple[float, bool]:
         if not common:
             # nothing in common: a shared province or city is no sign; a report that names only
             # the area the other's spots lie in, none either way
-            return (0.0 if not left or not right else -1.5), True
+            return (0.0 if not left or not right else scores["nothing_shared"]), True
         if left and right:
-            return -1.0, True
-        return (1.5 if not left and not right else 0.25), True
+            return scores["both_name_others"], True
+        return (scores["same_places"] if not left and not right else scores["some_shared"]), True
     # one report names spots, the other only the area they lie in (its province, or a location
     # geocoded no finer): consistent
     if (p.spots and _within(p.spots, q)) or (q.spots and _within(q.spots, p)):
-        score += 0.5
+        score += scores["within_area"]
     return score, True
 
 
@@ -468,27 +529,32 @@ def _within(spots: frozenset[str], other: Mention) -> bool:
     return any(names_match(x, y) for x in spots for y in area)
 
 
-def _actor_score(p: Mention, q: Mention) -> float:
+def _actor_score(p: Mention, q: Mention, r: MergeRules) -> float:
     """Either side matches either side (reports swap who attacked whom); a country's police and
     army are one state's forces (reports call both "security forces"); an unidentified armed
     group may be the group the other report names."""
+    scores = r.actor
     if p.specific and q.specific:
         if p.specific & q.specific:
             a1, a2, b1, b2 = p.a1, p.a2, q.a1, q.a2
-            return 1.0 if a1 == b1 or (a1 == b2 and a2 == b1) else 0.5
+            return scores["same_sides"] if a1 == b1 or (a1 == b2 and a2 == b1) else scores["one_side_shared"]
         if p.state & q.state:
-            return 0.0
-        return -0.5 if p.unidentified or q.unidentified else -1.0
+            return scores["same_state"]
+        return scores["unidentified"] if p.unidentified or q.unidentified else scores["other_groups"]
     if p.actors & q.actors:
-        return 0.25
+        return scores["generic_shared"]
     return 0.0
 
 
-def pair_score(p: Mention, q: Mention, parts: dict[str, float] | None = None) -> float | None:
+def pair_score(p: Mention, q: Mention, parts: dict[str, float] | None = None,
+               r: MergeRules | None = None) -> float | None:
     """How alike two mentions are; None when they cannot be the same incident.
 
-    ``parts``, when given, receives each component of the score (for explanations).
+    ``parts``, when given, receives each component of the score (for explanations); ``r``
+    the rules to score by (default: those in force).
     """
+    if r is None:
+        r = merge_rules()
     if p.day is None or q.day is None or p.ckey != q.ckey or p.doc_id == q.doc_id:
         return None
     gap = p.day - q.day
@@ -506,38 +572,43 @@ def pair_score(p: Mention, q: Mention, parts: dict[str, float] | None = None) ->
         p.text_features()
     if not q._text_done:
         q.text_features()
-    place, ok = _place_score(p, q)
+    place, ok = _place_score(p, q, r)
     if not ok:
         return None
     got = {"place": place}
     if max(p.precision, q.precision) > 1:
         got["date"] = 0.0
     else:
-        got["date"] = DATE_GAP_SCORE.get(gap, -3.0)
-    got["type"] = _type_score(p.row, q.row)
-    got["actors"] = _actor_score(p, q)
-    got["victims"] = _victim_score(p, q)
-    got["fatalities"] = _fatality_score(p, q)
+        got["date"] = r.date_gap.get(gap, r.date_gap_beyond)
+    got["type"] = _type_score(p.row, q.row, r)
+    got["actors"] = _actor_score(p, q, r)
+    got["victims"] = _victim_score(p, q, r)
+    got["fatalities"] = _fatality_score(p, q, r)
     if p.words and q.words:
         sim = fuzz.token_set_ratio(p.words, q.words) / 100.0
-        got["text"] = max(-0.5, min(0.25, (sim - 0.5) * 2.0))
+        t = r.text
+        got["text"] = max(t["least"], min(t["most"], (sim - t["centre"]) * t["scale"]))
     if parts is not None:
         parts.update(got)
     return sum(got.values())
 
 
-def cluster_score(m: Mention, c: Cluster) -> float | None:
+def cluster_score(m: Mention, c: Cluster, r: MergeRules | None = None) -> float | None:
     """The best score with one of the cluster's mentions, provided none rules the mention out.
 
     Every mention of the cluster must be compatible (within the date window and the distance,
-    scoring at least ``FLOOR``): a chain of reports never walks an event across days or towns.
+    scoring at least the rules' ``floor``): a chain of reports never walks an event across days
+    or towns.
     """
     if m.doc_id in c.docs:
         return None
+    if r is None:
+        r = merge_rules()
+    floor = r.floor
     best: float | None = None
     for other in c.members:
-        s = pair_score(m, other)
-        if s is None or s < FLOOR:
+        s = pair_score(m, other, None, r)
+        if s is None or s < floor:
             return None
         if best is None or s > best:
             best = s
@@ -547,8 +618,9 @@ def cluster_score(m: Mention, c: Cluster) -> float | None:
 class Merger:
     """The in-memory index of merged events, by (country, day) of their mentions."""
 
-    def __init__(self, threshold: float = THRESHOLD) -> None:
-        self.threshold = threshold
+    def __init__(self, threshold: float | None = None) -> None:
+        self.rules = merge_rules()
+        self.threshold = self.rules.threshold if threshold is None else threshold
         # (country, day) -> {cell, "coarse" or "*" (every one): the clusters with a mention there}
         self.index: dict[tuple[str, int], dict[Any, list[Cluster]]] = {}
         self.clusters: dict[str, Cluster] = {}
@@ -609,8 +681,9 @@ class Merger:
 
     def assign(self, m: Mention) -> tuple[Cluster, float | None]:
         best, best_score = None, None
+        rules_ = self.rules
         for c in self.candidates(m):
-            s = cluster_score(m, c)
+            s = cluster_score(m, c, rules_)
             if s is not None and s >= self.threshold and (best_score is None or s > best_score
                                                            or (s == best_score and c.merged_id < best.merged_id)):
                 best, best_score = c, s
@@ -628,8 +701,7 @@ class Merger:
 
 # --------------------------------------------------------------------------- the store side
 def _tables():
-    from warlog.store import db as s
-
+    s = store_db
     return s.events, s.evidence, s.documents, s.merged_events, s.event_links, s.merged_history
 
 
@@ -637,7 +709,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-_NOT_LOADED = frozenset({"extra", "created_at"})  # what merging never reads (and costs the most to convert)
+_NOT_LOADED = frozenset({"extra", "created_at", "coded_by"})  # what merging never reads (and costs the most to convert)
 
 
 def _load_mentions(conn: Connection, where: Any = None, ids: Sequence[str] | None = None) -> list[Mention]:
@@ -698,7 +770,7 @@ def _existing_clusters(conn: Connection, pending: list[Mention], merger: Merger)
             by_country[m.ckey].extend((m.day - m.slack, m.day + m.slack))
     if not by_country:
         return
-    reach = max(DAY_SLACK.values())  # a stored mention's own window, at most
+    reach = merge_rules().max_slack  # a stored mention's own window, at most
     windows = []
     for ckey, days in by_country.items():
         lo, hi = date.fromordinal(min(days) - reach), date.fromordinal(max(days) + reach)
@@ -722,7 +794,8 @@ def _existing_clusters(conn: Connection, pending: list[Mention], merger: Merger)
         merger.add(Cluster(mid, ms, stored=row))
 
 
-def assign(conn: Connection, event_ids: Sequence[str] | None = None, *, threshold: float = THRESHOLD) -> dict[str, int]:
+def assign(conn: Connection, event_ids: Sequence[str] | None = None, *,
+           threshold: float | None = None) -> dict[str, int]:
     """Assign mentions not yet merged (those of ``event_ids``, or all) within ``conn``'s transaction.
 
     Returns counts: mentions assigned, merged events created, merged events updated.
@@ -783,8 +856,6 @@ def assign(conn: Connection, event_ids: Sequence[str] | None = None, *, threshol
     _bulk_insert(conn, links, link_rows)
     _bulk_insert(conn, history, history_rows)
     if updated:  # an analyst's edit of an incident wins over what merging reconciled (warlog.store.review)
-        from warlog.store.review import keep_analyst_values
-
         keep_analyst_values(conn, [c.merged_id for c in touched.values() if c.stored is not None])
     return {"assigned": len(link_rows), "created": len(new_rows), "updated": updated}
 
@@ -863,7 +934,7 @@ def _merged_row(c: Cluster, values: dict[str, Any], now: datetime) -> dict[str, 
     return row
 
 
-def merge_pending(store: Any, *, threshold: float = THRESHOLD) -> dict[str, int]:
+def merge_pending(store: Any, *, threshold: float | None = None) -> dict[str, int]:
     """Assign every mention of the store not yet merged, in one transaction."""
     gc_was_on = gc.isenabled()
     gc.disable()  # many long-lived small objects: the cyclic collector would rescan them again and again
@@ -878,11 +949,13 @@ def merge_pending(store: Any, *, threshold: float = THRESHOLD) -> dict[str, int]
 
 
 # --------------------------------------------------------------------------- batch, without a store
-def merge_extractions(extractions: Iterable[Any], *, threshold: float = THRESHOLD) -> list[dict[str, Any]]:
+def merge_extractions(extractions: Iterable[Any], *, threshold: float | None = None) -> list[MergedEvent]:
     """Merge the events of extractions held in memory (``warlog extract --merge``).
 
-    Returns one dict per merged event: the reconciled ACLED columns, ``doc_ids``,
-    ``event_ids``, ``number_of_sources``, first and latest report.
+    Returns one incident per merged event, in the order they were founded: the reconciled ACLED
+    columns, ``number_of_sources``, first and latest report, its documents (``sources``; the
+    first, ``doc_id``, its founding report's) and its reports' events (``mentions``, in the order
+    they joined).
     """
     mentions: list[Mention] = []
     for ex in extractions:
@@ -905,75 +978,14 @@ def merge_extractions(extractions: Iterable[Any], *, threshold: float = THRESHOL
     for c in merger.clusters.values():
         values, _ = reconcile(c.members)
         values = {k: v for k, v in values.items() if not k.startswith("_")}
-        out.append({"event_id": c.merged_id, "doc_id": c.members[0].doc_id,
-                    "doc_ids": sorted({m.doc_id for m in c.members}),
-                    "event_ids": [m.event_id for m in c.members], **values})
+        out.append(MergedEvent(event_id=c.merged_id, doc_id=c.members[0].doc_id,
+                               sources=list(dict.fromkeys(m.doc_id for m in c.members)),
+                               mentions=[m.event_id for m in c.members],
+                               outlets=list(dict.fromkeys(m.outlet for m in c.members if m.outlet)), **values))
     return out
 
 
-# --------------------------------------------------------------------------- reading merged events
-def merged_events(
-    store: Any,
-    *,
-    country: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    event_type: str | None = None,
-    sub_event_type: str | None = None,
-    actor: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Merged events, newest first, each with its sources: ``doc_ids``, ``event_ids``, ``outlets``.
-
-    Filters as ``Store.events``.
-    """
-    events, _, documents, merged, links, _ = _tables()
-    q = filter_events(select(merged), merged, country=country, since=since, until=until,
-                      event_type=event_type, sub_event_type=sub_event_type, actor=actor)
-    q = q.order_by(merged.c.event_date.is_(None), merged.c.event_date.desc(), merged.c.merged_id)
-    if limit is not None:
-        q = q.limit(limit)
-    if offset:
-        q = q.offset(offset)
-    with store.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(q).mappings()]
-        members: dict[str, list[Any]] = defaultdict(list)
-        for chunk in in_chunks([r["merged_id"] for r in rows]):
-            mq = (select(links.c.merged_id, events.c.event_id, events.c.doc_id, documents.c.source, documents.c.published)
-                  .join(events, events.c.event_id == links.c.event_id)
-                  .join(documents, documents.c.id == events.c.doc_id)
-                  .where(links.c.merged_id.in_(chunk))
-                  .order_by(documents.c.published, events.c.event_id))
-            for r in conn.execute(mq):
-                members[r.merged_id].append(r)
-    out = []
-    for r in rows:
-        ms = members.get(r["merged_id"], [])
-        outlets = []
-        for m in ms:
-            if m.source and m.source not in outlets:
-                outlets.append(m.source)
-        out.append({
-            "event_id": r["merged_id"],
-            **{k: v for k, v in r.items() if k not in ("merged_id", "country_key", "day_first", "day_last",
-                                                        "created_at", "updated_at")},
-            "doc_ids": sorted({m.doc_id for m in ms}),
-            "event_ids": [m.event_id for m in ms],
-            "outlets": outlets,
-        })
-    return out
-
-
-def unmerged_count(store: Any) -> int:
-    from sqlalchemy import func
-
-    events, _, _, _, links, _ = _tables()
-    unlinked = ~select(links.c.event_id).where(links.c.event_id == events.c.event_id).exists()
-    with store.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(events).where(unlinked)).scalar_one())
-
-
+# --------------------------------------------------------------------------- one incident's provenance
 _FIELD_GROUPS = {"fatalities": ("fatalities", "fatalities_low", "fatalities_high"), "event_date": ("event_date",),
                  "type": ("event_type", "sub_event_type"), "actors": ("actor1", "actor2"),
                  "location": ("location", "admin1", "latitude", "longitude"), "injured": ("injured",),

@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, or_
 
 from warlog.export.formats import ACLED_COLUMNS, acled_row, iso_numeric
-from warlog.store.query import BadQuery, View, _order, _review_conditions, check_text, to_events, view_of
+from warlog.store.query import BadQuery, EventFilter, View, check_text, iter_events, view_of
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 5000
@@ -184,15 +184,11 @@ def parse(engine: Engine, params: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def read(engine: Engine, params: list[tuple[str, str]]) -> tuple[list[dict[str, str]], dict[str, Any]]:
-    """Rows (dicts of strings) for an ACLED read query, newest first as `warlog export` writes them."""
+    """Rows (dicts of strings) for an ACLED read query, newest first as `warlog export` writes them
+    (the same query: `warlog.store.query.iter_events`, without what an analyst rejected)."""
     q = parse(engine, params)
-    view = q["view"]
-    conds = [*q["conditions"], *_review_conditions(engine, "unrejected", view.id)]
-    query = (select(view.table).where(*conds).order_by(*_order(engine, "-event_date", view))
-             .limit(q["limit"]).offset((q["page"] - 1) * q["limit"]))
-    with engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-        evs = to_events(conn, view, rows)
+    evs = iter_events(engine, EventFilter(view=q["view"].name), where=q["conditions"], limit=q["limit"],
+                      offset=(q["page"] - 1) * q["limit"], chunk=q["limit"])
     out = []
     for e in evs:
         row = acled_row(e)

@@ -22,7 +22,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SerializeAsAny, ValidationError
 from sqlalchemy import func, select
 
 from warlog.serve import acled_compat
@@ -31,7 +31,7 @@ from warlog.store import review
 from warlog.serve.auth import check_token
 from warlog.export.formats import ACLED_COLUMNS, acled_csv
 from warlog.store.query import MAX_PER_PAGE, BadQuery, EventFilter
-from warlog.records import Claim, Document, Event, Span
+from warlog.records import Claim, Document, Event, MergedEvent, Span
 from warlog.store.db import Store, claims, documents, event_links, events, evidence, merged_events, merged_history
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -46,7 +46,7 @@ class EventPage(BaseModel):
     total: int | None = Field(description="events matching the filter")
     page: int
     per_page: int
-    items: list[Event]
+    items: list[SerializeAsAny[Event]] = Field(description="events; an incident (MergedEvent) with its sources too")
 
 
 class Source(BaseModel):
@@ -78,7 +78,7 @@ class AuditEntry(BaseModel):
 
 class EventDetail(BaseModel):
     kind: Literal["incident", "report"] = Field(description="incident: merged across reports; report: one report's event")
-    event: Event
+    event: SerializeAsAny[Event]
     sources: list[Source] = Field(description="every source document with its text and the evidence spans")
     history: list[AuditEntry] = Field(description="analysts' actions on this event, newest first")
     field_history: list[dict[str, Any]] = Field(default_factory=list,
@@ -290,7 +290,7 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
         ev = query.get_event(engine, event_id)
         if ev is None:
             raise _bad(f"no event {event_id!r}", 404)
-        incident = query.is_merged_id(event_id) and "number_of_sources" in (ev.model_extra or {})
+        incident = isinstance(ev, MergedEvent)
         with engine.connect() as conn:
             if incident:
                 merged_id: str | None = event_id
@@ -298,7 +298,7 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
                     select(events.c.event_id, events.c.doc_id)
                     .join(event_links, event_links.c.event_id == events.c.event_id)
                     .where(event_links.c.merged_id == event_id))]
-                order = {m: i for i, m in enumerate((ev.model_extra or {}).get("mentions") or [])}
+                order = {m: i for i, m in enumerate(ev.mentions)}
                 mentions.sort(key=lambda m: (order.get(m[0], len(order)), m[0]))
             else:
                 merged_id = conn.execute(select(event_links.c.merged_id)
@@ -363,7 +363,7 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
         _only(request, ("limit",))
         return [AuditEntry(**h) for h in review.history(engine, limit=limit)]
 
-    @app.patch("/api/events/{event_id}", response_model=Event, tags=["review"])
+    @app.patch("/api/events/{event_id}", response_model=SerializeAsAny[Event], tags=["review"])
     def edit_event(event_id: str, body: EditIn, who: str = Depends(writer)) -> Event:
         """Correct fields of an event (kept as an analyst's override, in the audit log). Needs a token."""
         try:
@@ -373,7 +373,7 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
         finally:
             query.counts.clear()
 
-    @app.post("/api/events/{event_id}/review", response_model=Event, tags=["review"])
+    @app.post("/api/events/{event_id}/review", response_model=SerializeAsAny[Event], tags=["review"])
     def review_event(event_id: str, body: ReviewIn, who: str = Depends(writer)) -> Event:
         """Accept, reject or reopen an event. Needs a token."""
         try:
@@ -442,24 +442,13 @@ def create_app(store: Store | str | None = None, *, read_token_required: bool = 
 
     @app.post("/api/ingest", tags=["documents"])
     def ingest(body: IngestIn, who: str = Depends(writer)) -> dict[str, Any]:
-        """Extract and store documents ({"documents": [{"id", "text", "published", ...}]}). Needs a token."""
-        from warlog.extract.pipeline import ExtractionError, extract_stream
+        """Extract, store and merge documents ({"documents": [{"id", "text", "published", ...}]}), as
+        `warlog ingest` does; each failure is in "errors". Needs a token."""
+        from warlog.ingest.service import ingest as ingest_documents
 
-        stats = {"documents": len(body.documents), "new": 0, "already stored": 0, "events": 0, "claims": 0, "failed": 0}
-        errors = []
-        for result in extract_stream(body.documents):
-            if isinstance(result, ExtractionError) or not hasattr(result, "document"):
-                stats["failed"] += 1
-                errors.append(str(result))
-                store.record_error(result.origin, result.reason)
-                continue
-            if store.save_extraction(result):
-                stats["new"] += 1
-                stats["events"] += len(result.events)
-                stats["claims"] += len(result.claims)
-            else:
-                stats["already stored"] += 1
-        review.reapply_overrides(engine)
+        errors: list[str] = []
+        stats = ingest_documents(store, body.documents, report=errors.append)
+        stats["documents"] = len(body.documents)  # documents sent (failed ones too)
         query.spellings.clear()
         query.counts.clear()
         return {"by": who, **stats, "errors": errors}

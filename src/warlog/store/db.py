@@ -7,13 +7,18 @@ migrates it to head.  Queries use portable constructs only.
 
 Identity: a document is identified by its normalised text (``Document.content_hash``).
 Saving an extraction whose document is already stored changes nothing.  Each document
-is saved in one transaction with its events, evidence and claims.
+is saved in one transaction with its events, evidence and claims; the layer above (the
+ingest service, `warlog.ingest.service`) passes the step that merges the new events into
+incidents, which runs in that same transaction.
+
+This is the bottom layer: tables, connections, transactions.  Reading events is
+`warlog.store.query`'s, reviewing them `warlog.store.review`'s, merging `warlog.merge.dedup`'s;
+nothing here imports them.
 """
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +45,6 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -133,6 +137,7 @@ events = Table(
     Column("confidence", Float, nullable=False),
     Column("extra", JSON, nullable=True),  # Event's extra (model_extra) fields, if any
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("coded_by", JSON, nullable=True),  # the rules that coded it (migration 0005); NULL before
     Index(None, "country", "event_date"),
     Index(None, "event_type"),
     Index(None, "event_date"),
@@ -327,32 +332,8 @@ def in_chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[
         yield items[i : i + size]
 
 
-def filter_events(query, table, *, country: str | None = None, since: date | None = None, until: date | None = None,
-                  event_type: str | None = None, sub_event_type: str | None = None, actor: str | None = None):
-    """The filters of ``warlog events`` on any table with the event columns (events or
-    merged_events): whole values ignoring case, inclusive dates, actor as a substring."""
-    if country is not None:
-        query = query.where(func.lower(table.c.country) == func.lower(country))
-    if since is not None:
-        query = query.where(table.c.event_date >= since)
-    if until is not None:
-        query = query.where(table.c.event_date <= until)
-    if event_type is not None:
-        query = query.where(func.lower(table.c.event_type) == func.lower(event_type))
-    if sub_event_type is not None:
-        query = query.where(func.lower(table.c.sub_event_type) == func.lower(sub_event_type))
-    if actor is not None:
-        needle = _unicode_lower(unicodedata.normalize("NFC", actor.strip()))
-        columns = (table.c.actor1, table.c.actor2, table.c.assoc_actor_1, table.c.assoc_actor_2)
-        query = query.where(or_(*(func.lower(col).contains(needle, autoescape=True) for col in columns)))
-    return query
-
-
 class Store:
     """Documents, events, claims and ingest errors in one SQL database."""
-
-    #: assign each saved document's events to merged events (warlog.merge.dedup) as it is stored
-    merge_on_save: bool = True
 
     def __init__(self, url: str = DEFAULT_URL) -> None:
         self.url = make_url(url)
@@ -452,11 +433,15 @@ class Store:
         with self.engine.connect() as conn:
             return bool(conn.execute(query).scalar())
 
-    def save_extraction(self, extraction: Extraction) -> bool:
+    def save_extraction(self, extraction: Extraction,
+                        then: Callable[[Connection, list[str]], object] | None = None) -> bool:
         """Store a document with its events, evidence and claims in one transaction.
 
-        Returns False, changing nothing, if a document with the same content hash is
-        already stored.  On any error the transaction is rolled back and the error raised.
+        ``then(conn, event_ids)``, if given, runs inside that transaction once the rows are
+        in, with the ids of the document's events (the ingest service merges them into
+        incidents there, so a document and its merging commit together).  Returns False,
+        changing nothing, if a document with the same content hash is already stored.  On
+        any error the transaction is rolled back and the error raised.
         """
         doc = extraction.document
         chash = doc.content_hash
@@ -475,10 +460,8 @@ class Store:
                 conn.execute(insert(documents), [doc_row])
                 self._insert_events(conn, event_rows, evidence_rows)
                 self._insert_claims(conn, claim_rows)
-                if self.merge_on_save and event_rows:  # cross-source merging, in the same transaction
-                    from warlog.merge.dedup import assign
-
-                    assign(conn, [r["event_id"] for r in event_rows])
+                if then is not None and event_rows:
+                    then(conn, [r["event_id"] for r in event_rows])
         except IntegrityError:
             if self.has_document(chash):  # stored meanwhile by another writer
                 return False
@@ -604,53 +587,6 @@ class Store:
             conn.execute(insert(claims), claim_rows)
 
     # ------------------------------------------------------------------ reads
-    def events(
-        self,
-        *,
-        country: str | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        event_type: str | None = None,
-        sub_event_type: str | None = None,
-        actor: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[Event]:
-        """Events with their evidence, newest first (undated last), then by event_id.
-
-        ``country``, ``event_type`` and ``sub_event_type`` match whole values, ignoring
-        case; ``since``/``until`` are inclusive; ``actor`` matches any part of actor1,
-        actor2 or their associates, ignoring case.
-        """
-        query = filter_events(select(events), events, country=country, since=since, until=until,
-                              event_type=event_type, sub_event_type=sub_event_type, actor=actor)
-        query = query.order_by(events.c.event_date.is_(None), events.c.event_date.desc(), events.c.event_id)
-        if limit is not None:
-            query = query.limit(limit)
-        if offset:
-            query = query.offset(offset)
-
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-            spans: dict[str, list[Span]] = {}
-            ids = [r["event_id"] for r in rows]
-            for chunk in in_chunks(ids):
-                ev_query = (
-                    select(evidence.c.event_id, evidence.c.start, evidence.c.end, evidence.c.text)
-                    .where(evidence.c.event_id.in_(chunk))
-                    .order_by(evidence.c.event_id, evidence.c.ordinal)
-                )
-                for e in conn.execute(ev_query):
-                    spans.setdefault(e.event_id, []).append(Span(start=e.start, end=e.end, text=e.text))
-
-        out: list[Event] = []
-        for r in rows:
-            data: dict[str, Any] = dict(r["extra"] or {})
-            data.update({name: r[name] for name in _EVENT_FIELDS})
-            data.update(event_id=r["event_id"], doc_id=r["doc_id"], evidence=spans.get(r["event_id"], []))
-            out.append(Event(**data))
-        return out
-
     def claims(self, *, doc_id: str | None = None, limit: int | None = None) -> list[Claim]:
         """Claims in the order their documents were stored, then as found in each document."""
         query = select(claims)

@@ -1,11 +1,13 @@
-"""Event queries shared by the HTTP API, the ACLED-compatible endpoint and the exports.
+"""The one way events are read: `warlog events`, the HTTP API (`/api/events`, `/api/stats`),
+the ACLED-compatible endpoint, `warlog export` and the tally check all query through here.
 
 Two views of the same store: ``incidents`` (the default), one row per incident merged across
 its reports (`merged_events`, written by `warlog.merge.dedup`), and ``reports``, one row per report
-(the mentions in `events`).  An incident is served as an `Event` whose id is the merged id,
+(the mentions in `events`).  An incident is read as a `MergedEvent` whose id is the merged id,
 with ``number_of_sources``, ``first_reported``, ``latest_reported``, its ``sources`` (document
 ids), ``mentions`` (the reports' event ids) and ``outlets``; its evidence is the evidence of
-every linked report.
+every linked report.  Both views leave out what an analyst rejected unless the filter's
+``review`` asks for it.
 
 One filter model (`EventFilter`) is turned into SQLAlchemy Core conditions that run the same
 on SQLite and PostgreSQL, on either view.  Values are always bound parameters; the names of columns to sort
@@ -33,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import Column, Engine, String, Table, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.sql import ColumnElement
 
-from warlog.records import Event, Span
+from warlog.records import Event, MergedEvent, Span
 from warlog.store.db import (documents, event_links, event_overrides, event_reviews, events, evidence, in_chunks,
                           merged_events)
 from warlog.vocabulary import EVENT_TYPES, SUB_EVENT_TYPES
@@ -219,8 +221,11 @@ spellings = _Spellings()
 # --------------------------------------------------------------------------- conditions
 def _icontains(engine: Engine, col: Any, needle: str) -> ColumnElement[bool]:
     if engine.dialect.name == "sqlite":
-        # SQLite's LIKE ignores ASCII case by itself and stays off the Python lower()
-        return col.contains(needle, autoescape=True)
+        if needle.isascii():
+            # SQLite's LIKE ignores ASCII case by itself and stays off the Python lower()
+            return col.contains(needle, autoescape=True)
+        # beyond ASCII, the Unicode-aware lower() the store registers ("CÔTE" finds "Côte")
+        return func.lower(col).contains(needle.lower(), autoescape=True)
     return col.icontains(needle, autoescape=True)
 
 
@@ -335,29 +340,34 @@ def _evidence_of(conn: Any, event_ids: Sequence[str]) -> dict[str, list[Span]]:
     return spans
 
 
-def rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
-    """Event records for rows of `events`, with evidence, analysts' overrides and review status."""
+def rows_to_events(conn: Any, rows: Sequence[Any], *, annotate: bool = True) -> list[Event]:
+    """Event records for rows of `events`, with evidence; ``annotate``: also analysts' overrides,
+    review status and when the report was stored (what the API and the exports show), else
+    the stored values only (what `warlog events --mentions` prints)."""
     ids = [r["event_id"] for r in rows]
     spans = _evidence_of(conn, ids)
-    overrides, reviews = _review_state(conn, ids) if with_review else ({}, {})
+    overrides, reviews = _review_state(conn, ids) if annotate else ({}, {})
     out: list[Event] = []
     for r in rows:
         data: dict[str, Any] = dict(r["extra"] or {}) if "extra" in r else {}
         data.update({name: r[name] for name in EVENT_FIELDS})
+        if data["coded_by"] is None:  # stored before migration 0005
+            data["coded_by"] = []
         data.update(overrides.get(r["event_id"], {}))  # an analyst's value always wins
         data.update(event_id=r["event_id"], doc_id=r["doc_id"], evidence=spans.get(r["event_id"], []))
-        if "created_at" in r:
+        if annotate and "created_at" in r:
             data["created_at"] = r["created_at"]
-        if with_review:
+        if annotate:
             data["review_status"] = reviews.get(r["event_id"], "unreviewed")
             data["edited_fields"] = sorted(overrides.get(r["event_id"], {}))
         out.append(Event(**data))
     return out
 
 
-def merged_rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
-    """Event records for rows of `merged_events`: the incident's values (an analyst's override on
-    top), its reports in the order they were published, and the evidence of every report."""
+def merged_rows_to_events(conn: Any, rows: Sequence[Any], *, annotate: bool = True) -> list[MergedEvent]:
+    """Incidents for rows of `merged_events`: the incident's values (``annotate``: an analyst's
+    override on top, and the review status), its reports in the order they were published
+    (undated last), and the evidence of every report."""
     ids = [r["merged_id"] for r in rows]
     members: dict[str, list[Any]] = {}
     for chunk in in_chunks(ids):
@@ -371,8 +381,8 @@ def merged_rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool =
     for ms in members.values():
         ms.sort(key=lambda m: (m.published is None, str(m.published or ""), m.event_id))
     spans = _evidence_of(conn, [m.event_id for ms in members.values() for m in ms])
-    overrides, reviews = _review_state(conn, ids) if with_review else ({}, {})
-    out: list[Event] = []
+    overrides, reviews = _review_state(conn, ids) if annotate else ({}, {})
+    out: list[MergedEvent] = []
     for r in rows:
         mid = r["merged_id"]
         ms = members.get(mid, [])
@@ -394,17 +404,17 @@ def merged_rows_to_events(conn: Any, rows: Sequence[Any], *, with_review: bool =
                     number_of_sources=r["number_of_sources"], first_reported=r["first_reported"],
                     latest_reported=r["latest_reported"], sources=docs, mentions=[m.event_id for m in ms],
                     outlets=outlets, created_at=r["created_at"], updated_at=r["updated_at"])
-        if with_review:
+        if annotate:
             data["review_status"] = reviews.get(mid, "unreviewed")
             data["edited_fields"] = sorted(overrides.get(mid, {}))
-        out.append(Event(**data))
+        out.append(MergedEvent(**data))
     return out
 
 
-def to_events(conn: Any, view: View, rows: Sequence[Any], *, with_review: bool = True) -> list[Event]:
+def to_events(conn: Any, view: View, rows: Sequence[Any], *, annotate: bool = True) -> Sequence[Event]:
     if view is INCIDENTS:
-        return merged_rows_to_events(conn, rows, with_review=with_review)
-    return rows_to_events(conn, rows, with_review=with_review)
+        return merged_rows_to_events(conn, rows, annotate=annotate)
+    return rows_to_events(conn, rows, annotate=annotate)
 
 
 class _Counts:
@@ -467,10 +477,12 @@ def page(engine: Engine, f: EventFilter, *, sort: str = "-event_date", page: int
 
 
 def iter_events(engine: Engine, f: EventFilter, *, sort: str = "-event_date", limit: int | None = None,
-                offset: int = 0, chunk: int = 1000) -> Iterator[Event]:
-    """Every event the filter selects, in order, read in chunks (for exports)."""
+                offset: int = 0, chunk: int = 1000, where: Sequence[ColumnElement[bool]] = (),
+                annotate: bool = True) -> Iterator[Event]:
+    """Every event the filter (and the conditions ``where``, on the filter's view) selects, in
+    order, read in chunks: `warlog events`, `warlog export`, `/api/acled/read`."""
     v = view_of(f.view)
-    conds = conditions(engine, f)
+    conds = [*conditions(engine, f), *where]
     order = _order(engine, sort, v)
     done = 0
     while limit is None or done < limit:
@@ -478,11 +490,18 @@ def iter_events(engine: Engine, f: EventFilter, *, sort: str = "-event_date", li
         query = select(v.table).where(*conds).order_by(*order).limit(n).offset(offset + done)
         with engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-            batch = to_events(conn, v, rows)
+            batch = to_events(conn, v, rows, annotate=annotate)
         yield from batch
         done += len(rows)
         if len(rows) < n:
             break
+
+
+def unmerged_count(engine: Engine) -> int:
+    """Reports stored but not merged into an incident yet (`warlog merge` merges them)."""
+    linked = select(event_links.c.event_id).where(event_links.c.event_id == events.c.event_id).exists()
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(events).where(~linked)).scalar_one())
 
 
 def get_event(engine: Engine, event_id: str) -> Event | None:
